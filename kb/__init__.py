@@ -1,0 +1,1 @@
+"""The knowledge-base domain: articles, revisions, review workflow, search. Imports no Flask."""

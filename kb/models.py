@@ -1,0 +1,161 @@
+"""Articles, their revisions and the reviews that judged them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.orm import Base, utcnow
+from kb.workflow import ArticleStatus, ArticleType, Decision, RevisionStatus, Visibility
+
+if TYPE_CHECKING:
+    from servicedesk.users.models import User
+
+
+def _enum(cls: type, name: str) -> Enum:
+    # Stored as plain strings with a CHECK, so adding a value never needs a PostgreSQL ALTER TYPE.
+    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class Article(Base):
+    """One piece of knowledge, stored once. Its content lives in revisions."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[ArticleType] = mapped_column(_enum(ArticleType, "article_type"))
+    status: Mapped[ArticleStatus] = mapped_column(_enum(ArticleStatus, "article_status"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    live_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("article_revisions.id", use_alter=True, name="fk_articles_live_revision_id"),
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+    view_count: Mapped[int] = mapped_column(Integer, default=0)
+    helpful_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    revisions: Mapped[list[ArticleRevision]] = relationship(
+        back_populates="article",
+        foreign_keys="ArticleRevision.article_id",
+        order_by="ArticleRevision.number",
+        lazy="selectin",
+        cascade="all, delete-orphan",
+    )
+    live_revision: Mapped[ArticleRevision | None] = relationship(
+        foreign_keys=[live_revision_id], post_update=True
+    )
+
+    __table_args__ = (
+        CheckConstraint(
+            "status <> 'approved' OR live_revision_id IS NOT NULL", name="approved_has_live_revision"
+        ),
+    )
+
+    @property
+    def latest(self) -> ArticleRevision:
+        return self.revisions[-1]
+
+    @property
+    def working_revision(self) -> ArticleRevision | None:
+        """The revision being drafted or reviewed, if any (always the newest)."""
+        latest = self.revisions[-1] if self.revisions else None
+        if latest is not None and latest.status not in (RevisionStatus.APPROVED, RevisionStatus.SUPERSEDED):
+            return latest
+        return None
+
+    @property
+    def current(self) -> ArticleRevision:
+        """What readers see: the live revision if there is one, else the newest draft."""
+        return self.live_revision or self.latest
+
+    @property
+    def title(self) -> str:
+        return self.current.title
+
+    @property
+    def visibility(self) -> Visibility:
+        return self.current.visibility
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == ArticleStatus.APPROVED and self.live_revision_id is not None
+
+    def __repr__(self) -> str:
+        return f"<Article {self.id} {self.type} {self.status}>"
+
+
+class ArticleRevision(Base):
+    """One version of an article's content; reviews judge exactly one revision."""
+
+    __tablename__ = "article_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    status: Mapped[RevisionStatus] = mapped_column(_enum(RevisionStatus, "revision_status"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    symptom: Mapped[str] = mapped_column(Text, default="")
+    cause: Mapped[str] = mapped_column(Text, default="")
+    steps: Mapped[str] = mapped_column(Text, default="")
+    services: Mapped[list[str]] = mapped_column(default=list)
+    category: Mapped[str] = mapped_column(String(80), default="")
+    tags: Mapped[list[str]] = mapped_column(default=list)
+    fault_codes: Mapped[list[str]] = mapped_column(default=list)
+    device_models: Mapped[list[str]] = mapped_column(default=list)
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "visibility"))
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    article: Mapped[Article] = relationship(back_populates="revisions", foreign_keys=[article_id])
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    reviews: Mapped[list[Review]] = relationship(
+        back_populates="revision", order_by="Review.decided_at", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (UniqueConstraint("article_id", "number", name="uq_article_revisions_article_number"),)
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Review(Base):
+    """A technical lead's judgement of one revision: content check, form check, decision."""
+
+    __tablename__ = "reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("article_revisions.id", ondelete="CASCADE"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    content_ok: Mapped[bool] = mapped_column(Boolean)
+    form_ok: Mapped[bool] = mapped_column(Boolean)
+    decision: Mapped[Decision] = mapped_column(_enum(Decision, "review_decision"))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    revision: Mapped[ArticleRevision] = relationship(back_populates="reviews")
+    reviewer: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("decision <> 'approve' OR (content_ok AND form_ok)", name="approve_needs_both_checks"),
+        Index("ix_reviews_reviewer_decided", "reviewer_id", "decided_at"),
+    )

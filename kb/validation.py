@@ -1,0 +1,78 @@
+"""Checks on plain values shared by every service; each failure names the field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import TypeVar
+
+from kb.errors import ValidationError
+
+E = TypeVar("E", bound=StrEnum)
+
+# Control characters other than tab/newline never belong in text a person typed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: object, field: str, *, max_len: int, required: bool = True) -> str:
+    """The value as stripped text, or a ValidationError for a wrong type, emptiness or excess length."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(f"'{field}' must be text.", fields={field: "must be a string"})
+    value = _CONTROL.sub("", value).strip()
+    if required and not value:
+        raise ValidationError(f"'{field}' is required.", fields={field: "required"})
+    if len(value) > max_len:
+        raise ValidationError(f"'{field}' is longer than {max_len} characters.",
+                              fields={field: f"at most {max_len} characters"})
+    return value
+
+
+def parse_enum(cls: type[E], value: object, field: str) -> E:
+    """The member of cls named by value, or a ValidationError listing the allowed values."""
+    allowed = [m.value for m in cls]
+    if isinstance(value, str):
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+    raise ValidationError(f"'{field}' must be one of: {', '.join(allowed)}.",
+                          fields={field: "one of: " + ", ".join(allowed)})
+
+
+def clean_list(value: object, field: str, *, max_items: int = 30, max_len: int = 60,
+               allowed: Iterable[str] | None = None) -> list[str]:
+    """A de-duplicated list of short strings (a comma-separated string is accepted too)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = re.split(r"[,，;；\n]", value)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(f"'{field}' must be a list of strings.", fields={field: "must be a list of strings"})
+    out: list[str] = []
+    for raw in value:
+        item = _CONTROL.sub("", raw).strip()
+        if not item or item in out:
+            continue
+        if len(item) > max_len:
+            raise ValidationError(f"Each entry of '{field}' is at most {max_len} characters.",
+                                  fields={field: f"entries at most {max_len} characters"})
+        out.append(item)
+    if len(out) > max_items:
+        raise ValidationError(f"'{field}' holds at most {max_items} entries.",
+                              fields={field: f"at most {max_items} entries"})
+    if allowed is not None:
+        allowed_set = set(allowed)
+        bad = [v for v in out if v not in allowed_set]
+        if bad:
+            raise ValidationError(f"Unknown value(s) in '{field}': {', '.join(bad)}.",
+                                  fields={field: "unknown: " + ", ".join(bad)})
+    return out
+
+
+def clean_bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"'{field}' must be true or false.", fields={field: "must be a boolean"})
+    return value

@@ -1,0 +1,53 @@
+"""The service desk Flask application."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from servicedesk.config import default_config, secret_key
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Builds the app: config, extensions, blueprints, error handlers, CLI."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder="static")
+    app.config.from_mapping(default_config())
+    if config:
+        app.config.from_mapping(config)
+    instance = Path(app.config["INSTANCE_PATH"])
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key(instance)
+
+    from servicedesk import db, i18n, search
+    from servicedesk.auth import setup as auth_setup
+    from servicedesk.extensions import csrf
+
+    db.init_app(app)
+    csrf.init_app(app)
+    auth_setup.init_app(app)
+    i18n.init_app(app)
+    search.init_app(app)
+
+    from servicedesk.incidents.sla import SlaPolicy
+
+    app.extensions["sla_policy"] = SlaPolicy.from_config(app.config)
+
+    from servicedesk import api, auth, incidents, knowledge, portal, users
+    from servicedesk.web import register_template_helpers
+
+    for module in (auth, users, incidents, knowledge, portal):
+        app.register_blueprint(module.views.bp)
+    app.register_blueprint(api.bp)
+    register_template_helpers(app)
+
+    from servicedesk import cli, errors
+
+    errors.register(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,3 @@
+from servicedesk.auth import views as views
+
+__all__ = ["views"]

@@ -1,0 +1,76 @@
+"""Configuration: sensible embedded defaults, everything overridable from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+LANGUAGES = ("zh_CN", "en")
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def instance_path() -> Path:
+    return Path(os.environ.get("SERVICEDESK_INSTANCE", "instance")).resolve()
+
+
+def secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated into the instance folder on first start."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def default_config() -> dict[str, Any]:
+    instance = instance_path()
+    return {
+        "INSTANCE_PATH": str(instance),
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'servicedesk.db'}"),
+        "INDEX_DIR": os.environ.get("SERVICEDESK_INDEX", str(instance / "index")),
+        "SECRET_KEY": None,  # filled in by create_app from secret_key()
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SERVICEDESK_COOKIE_SECURE", True),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _flag("SERVICEDESK_COOKIE_SECURE", True),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("SERVICEDESK_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": LANGUAGES,
+        "SLA_RESPOND_MINUTES": float(os.environ.get("SLA_RESPOND_MINUTES", 30)),
+        "SLA_LEASED_LINE_RESPOND_MINUTES": float(os.environ.get("SLA_LEASED_LINE_RESPOND_MINUTES", 5)),
+        "SLA_RESOLVE_HOURS": {},
+        "REOPEN_WINDOW_DAYS": int(os.environ.get("REOPEN_WINDOW_DAYS", 7)),
+        "JSON_SORT_KEYS": False,
+    }
+
+
+def test_config(tmp: Path, database_url: str) -> dict[str, Any]:
+    """Settings for the test-suite: a throw-away instance folder, CSRF off unless a test turns it on."""
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp),
+        "DATABASE_URL": database_url,
+        "INDEX_DIR": str(tmp / "index"),
+        "SECRET_KEY": "test-secret-not-for-production",
+        "WTF_CSRF_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "SERVER_NAME": None,
+    }

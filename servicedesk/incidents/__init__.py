@@ -1,0 +1,1 @@
+from servicedesk.incidents import views as views

@@ -1,0 +1,326 @@
+"""The incident rules, shared by the pages, the API and the CLI. Services flush; callers commit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kb.actors import Role, is_staff
+from kb.errors import Conflict, Forbidden, NotFound, ValidationError
+from kb.models import Article
+from kb.orm import utcnow
+from kb.validation import clean_bool, clean_text, parse_enum
+from kb.vocabulary import SERVICES
+from kb.workflow import ArticleStatus, ArticleType
+from servicedesk.incidents.models import Incident, IncidentEvent, Verification
+from servicedesk.incidents.sla import DEFAULT_POLICY, SlaPolicy
+from servicedesk.incidents.workflow import (
+    Area,
+    Category,
+    Channel,
+    IncidentStatus,
+    Priority,
+    VerificationMethod,
+    next_status,
+)
+from servicedesk.users.models import User
+
+TITLE_MAX = 200
+DESCRIPTION_MAX = 20_000
+NOTE_MAX = 5_000
+REOPEN_WINDOW_DAYS = 7
+
+
+@dataclass(frozen=True)
+class CloseBlocker:
+    code: str
+    message: str
+
+
+def can_view_incident(user: User | None, incident: Incident) -> bool:
+    """Staff see every incident; a subscriber only those they reported."""
+    return user is not None and (is_staff(user) or incident.reporter_id == user.id)
+
+
+def get_incident(s: Session, user: User | None, incident_id: object) -> Incident:
+    """The incident if it exists and user may see it; otherwise NotFound (never revealing which)."""
+    incident = s.get(Incident, incident_id) if isinstance(incident_id, int) else None
+    if incident is None or not can_view_incident(user, incident):
+        raise NotFound("No such incident.")
+    return incident
+
+
+def _require_staff(actor: User, what: str) -> None:
+    if not is_staff(actor):
+        raise Forbidden(f"Only service-desk staff {what}.")
+
+
+def _move(incident: Incident, action: str) -> IncidentStatus:
+    target = next_status(action, incident.status)
+    if target is None:
+        raise Conflict(
+            f"An incident that is '{incident.status.value}' cannot be {action.replace('_', ' ')}d.",
+            code="invalid_transition",
+        )
+    return target
+
+
+def _record(s: Session, incident: Incident, actor: User | None, action: str, *, field: str | None = None,
+            old: object = None, new: object = None, note: str = "") -> None:
+    s.add(IncidentEvent(
+        incident=incident, actor_id=actor.id if actor else None, at=utcnow(), action=action, field=field,
+        old=None if old is None else str(old), new=None if new is None else str(new), note=note,
+    ))
+    incident.updated_at = utcnow()
+
+
+def _set_status(s: Session, incident: Incident, actor: User, action: str, target: IncidentStatus,
+                note: str = "") -> None:
+    if target != incident.status:
+        _record(s, incident, actor, action, field="status", old=incident.status.value, new=target.value, note=note)
+        incident.status = target
+    else:
+        _record(s, incident, actor, action, note=note)
+
+
+def _choice(data: Mapping[str, Any], name: str, cls: Any, default: Any, errors: dict[str, str]) -> Any:
+    if data.get(name) in (None, ""):
+        if default is None:
+            errors[name] = "required"
+        return default
+    try:
+        return parse_enum(cls, data[name], name)
+    except ValidationError as exc:
+        errors.update(exc.fields)
+        return default
+
+
+def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporter: User | None = None,
+                    policy: SlaPolicy = DEFAULT_POLICY) -> Incident:
+    """A new incident with its SLA due times; subscribers report for themselves, staff for anyone."""
+    if reporter is not None and reporter.id != actor.id and not is_staff(actor):
+        raise Forbidden("Subscribers report incidents for themselves only.")
+    reporter = reporter or actor
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name, max_len, required in (("title", TITLE_MAX, True), ("description", DESCRIPTION_MAX, False),
+                                    ("customer_account", 40, False)):
+        try:
+            values[name] = clean_text(data.get(name), name, max_len=max_len, required=required)
+        except ValidationError as exc:
+            errors.update(exc.fields)
+    service = data.get("service")
+    if not isinstance(service, str) or service not in SERVICES:
+        errors["service"] = "one of: " + ", ".join(SERVICES)
+    category = _choice(data, "category", Category, None, errors)
+    area = _choice(data, "area", Area, Area.URBAN, errors)
+    default_channel = Channel.PORTAL if actor.role == Role.USER else Channel.HOTLINE
+    channel = _choice(data, "channel", Channel, default_channel, errors)
+    priority = _choice(data, "priority", Priority, Priority.NORMAL, errors)
+    if errors:
+        first = next(iter(errors))
+        raise ValidationError(f"Please correct the report ({first}: {errors[first]}).", fields=errors)
+    now = utcnow()
+    respond_by, resolve_by = policy.due_times(created_at=now, category=category, area=area, service=str(service))
+    incident = Incident(
+        **values, service=service, category=category, area=area, channel=channel, priority=priority,
+        status=IncidentStatus.NEW, tier=1, reporter_id=reporter.id, created_by_id=actor.id,
+        respond_by=respond_by, resolve_by=resolve_by, created_at=now, updated_at=now,
+    )
+    s.add(incident)
+    s.flush()
+    incident.number = f"INC{now:%Y%m%d}-{incident.id:06d}"
+    _record(s, incident, actor, "create", field="status", new=IncidentStatus.NEW.value)
+    s.flush()
+    return incident
+
+
+def assign_incident(s: Session, incident: Incident, actor: User, assignee: User | None) -> Incident:
+    """Hands the incident to an active staff member (or takes it off anyone's desk)."""
+    _require_staff(actor, "assign incidents")
+    target = _move(incident, "assign")
+    if assignee is not None and (not assignee.is_staff or not assignee.active):
+        raise ValidationError("Incidents can only be assigned to active staff.", fields={"assignee": "not staff"})
+    old = incident.assignee.username if incident.assignee else None
+    incident.assignee = assignee
+    _record(s, incident, actor, "assign", field="assignee", old=old, new=assignee.username if assignee else None)
+    if incident.responded_at is None:
+        incident.responded_at = utcnow()
+    if target != incident.status:
+        _set_status(s, incident, actor, "assign", target)
+    s.flush()
+    return incident
+
+
+def start_work(s: Session, incident: Incident, actor: User) -> Incident:
+    """The acting agent takes the incident and starts working on it."""
+    _require_staff(actor, "work on incidents")
+    target = _move(incident, "start")
+    if incident.assignee_id is None:
+        incident.assignee = actor
+        _record(s, incident, actor, "assign", field="assignee", new=actor.username)
+    if incident.responded_at is None:
+        incident.responded_at = utcnow()
+    _set_status(s, incident, actor, "start", target)
+    s.flush()
+    return incident
+
+
+def link_solution(s: Session, incident: Incident, actor: User, article: Article) -> Incident:
+    """Links (or relinks) the incident's one solution; the article must be a live, unretired solution."""
+    _require_staff(actor, "link solutions")
+    _move(incident, "link_solution")
+    if article.type != ArticleType.SOLUTION:
+        raise ValidationError("Only a solution article can solve an incident.",
+                              fields={"article_id": "not a solution"})
+    if article.status == ArticleStatus.RETIRED:
+        raise Conflict("This solution is retired and can no longer be linked.", code="article_retired")
+    if incident.solution_id == article.id:
+        return incident
+    old = incident.solution_id
+    incident.solution = article
+    _record(s, incident, actor, "link_solution", field="solution_id", old=old, new=article.id)
+    s.flush()
+    return incident
+
+
+def escalate_incident(s: Session, incident: Incident, actor: User, *, tier: object, reason: object,
+                      assignee: User | None = None) -> Incident:
+    """Hands the incident to a higher tier (转交), with a reason, optionally to a named person."""
+    _require_staff(actor, "escalate incidents")
+    target = _move(incident, "escalate")
+    if not isinstance(tier, int) or isinstance(tier, bool) or not 1 <= tier <= 4:
+        raise ValidationError("The tier is a whole number from 1 to 4.", fields={"tier": "1 to 4"})
+    if tier <= incident.tier:
+        raise ValidationError(f"The incident is already at L{incident.tier}; escalate to a higher tier.",
+                              fields={"tier": f"greater than {incident.tier}"})
+    text = clean_text(reason, "reason", max_len=NOTE_MAX)
+    if assignee is not None and (not assignee.is_staff or not assignee.active):
+        raise ValidationError("Incidents can only be assigned to active staff.", fields={"assignee": "not staff"})
+    _record(s, incident, actor, "escalate", field="tier", old=incident.tier, new=tier, note=text)
+    incident.tier = tier
+    old = incident.assignee.username if incident.assignee else None
+    incident.assignee = assignee
+    if old != (assignee.username if assignee else None):
+        _record(s, incident, actor, "assign", field="assignee", old=old, new=assignee.username if assignee else None)
+    _set_status(s, incident, actor, "escalate", target if assignee else IncidentStatus.NEW)
+    s.flush()
+    return incident
+
+
+def resolve_incident(s: Session, incident: Incident, actor: User, note: object) -> Incident:
+    """Marks the fix done with a note; the incident then waits for the reporter's verification."""
+    _require_staff(actor, "resolve incidents")
+    target = _move(incident, "resolve")
+    text = clean_text(note, "note", max_len=NOTE_MAX)
+    incident.resolution_note = text
+    incident.resolved_at = utcnow()
+    incident.verified = False
+    _set_status(s, incident, actor, "resolve", target, note=text)
+    s.flush()
+    return incident
+
+
+def verify_incident(s: Session, incident: Incident, actor: User, *, accepted: object, rating: object = None,
+                    comment: object = "", method: object = None) -> Verification:
+    """Records the reporter's verdict on the fix, in person or through a staff call-back (回访).
+
+    Accepting marks the incident verified; rejecting needs a reason and sends it back to work.
+    """
+    if method in (None, ""):
+        method = VerificationMethod.SELF.value if actor.id == incident.reporter_id else None
+    if method is None and not is_staff(actor):
+        raise Forbidden("Only the reporting user confirms a fix themselves.")
+    if method is None:
+        raise ValidationError("Staff record a verification as a call-back: method 'callback'.",
+                              fields={"method": "must be 'callback' for staff"})
+    how = parse_enum(VerificationMethod, method, "method")
+    if how == VerificationMethod.SELF and actor.id != incident.reporter_id:
+        raise Forbidden("Only the reporting user confirms a fix themselves.")
+    if how == VerificationMethod.CALLBACK and not is_staff(actor):
+        raise Forbidden("Only staff record call-backs.")
+    ok = clean_bool(accepted, "accepted")
+    if rating is not None and (not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5):
+        raise ValidationError("The rating is 1 to 5 stars.", fields={"rating": "1 to 5"})
+    text = clean_text(comment, "comment", max_len=NOTE_MAX, required=not ok)
+    target = _move(incident, "verify_accept" if ok else "verify_reject")
+    verification = Verification(incident=incident, by_id=actor.id, method=how, accepted=ok,
+                                rating=rating, comment=text, at=utcnow())
+    s.add(verification)
+    incident.verified = ok
+    if not ok:
+        incident.reopen_count += 1
+        incident.resolved_at = None
+    _set_status(s, incident, actor, "verify" if ok else "reject_fix", target,
+                note=f"{how.value}: {text}" if text else how.value)
+    s.flush()
+    return verification
+
+
+def close_blockers(incident: Incident) -> list[CloseBlocker]:
+    """What still stands between the incident and closing, in the order the rule checks it."""
+    blockers: list[CloseBlocker] = []
+    if incident.solution is None:
+        blockers.append(CloseBlocker("no_solution", "No solution is linked to this incident."))
+    elif not incident.solution.is_approved:
+        blockers.append(CloseBlocker(
+            "solution_not_approved",
+            "The linked solution has not been approved by a technical lead (content and form review).",
+        ))
+    if not incident.verified:
+        blockers.append(CloseBlocker(
+            "not_verified", "The reporting user has not verified the fix (self-service or call-back).",
+        ))
+    return blockers
+
+
+def close_incident(s: Session, incident: Incident, actor: User) -> Incident:
+    """Closes the incident only when it links one approved solution and the reporter verified the fix.
+
+    This is the one place the close rule lives; pages, API and CLI all call it.
+    """
+    _require_staff(actor, "close incidents")
+    if incident.status == IncidentStatus.CLOSED:
+        raise Conflict("This incident is already closed.", code="already_closed")
+    blockers = close_blockers(incident)
+    if blockers:
+        raise Conflict(blockers[0].message, code=blockers[0].code)
+    target = _move(incident, "close")
+    incident.closed_at = utcnow()
+    _set_status(s, incident, actor, "close", target)
+    s.flush()
+    return incident
+
+
+def reopen_incident(s: Session, incident: Incident, actor: User, reason: object, *,
+                    window_days: int = REOPEN_WINDOW_DAYS) -> Incident:
+    """Sends a resolved or recently closed incident back to work, with a reason."""
+    if not (is_staff(actor) or actor.id == incident.reporter_id):
+        raise Forbidden("Only staff or the reporting user reopen an incident.")
+    target = _move(incident, "reopen")
+    text = clean_text(reason, "reason", max_len=NOTE_MAX)
+    if incident.status == IncidentStatus.CLOSED and incident.closed_at is not None \
+            and utcnow() - incident.closed_at > timedelta(days=window_days):
+        raise Conflict(f"Closed more than {window_days} days ago; report a new incident instead.",
+                       code="reopen_window_passed")
+    incident.verified = False
+    incident.closed_at = None
+    incident.resolved_at = None
+    incident.reopen_count += 1
+    _set_status(s, incident, actor, "reopen", target, note=text)
+    s.flush()
+    return incident
+
+
+def incident_counts_for(s: Session, article_ids: list[int]) -> dict[int, int]:
+    """How many incidents link each of these articles as their solution."""
+    if not article_ids:
+        return {}
+    rows = s.execute(select(Incident.solution_id, func.count()).where(Incident.solution_id.in_(article_ids))
+                     .group_by(Incident.solution_id))
+    return {int(aid): int(n) for aid, n in rows if aid is not None}

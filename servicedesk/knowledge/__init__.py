@@ -1,0 +1,1 @@
+from servicedesk.knowledge import views as views

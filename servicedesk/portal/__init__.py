@@ -1,0 +1,1 @@
+from servicedesk.portal import views as views

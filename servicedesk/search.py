@@ -1,0 +1,57 @@
+"""The app's handle on the knowledge-base index."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.models import Article
+from kb.search.index import SearchIndex
+from kb.search.sync import install_sync, rebuild_index
+from servicedesk import db
+from servicedesk.incidents.models import Incident
+from servicedesk.incidents.services import incident_counts_for
+
+
+def current_index() -> SearchIndex:
+    return current_app.extensions["kb_index"]
+
+
+def _index_or_none() -> SearchIndex | None:
+    return current_app.extensions.get("kb_index") if has_app_context() else None
+
+
+def _articles_whose_use_changed(s: Session) -> set[int]:
+    """Articles whose incident count changes with this flush (an incident linked or relinked)."""
+    touched: set[int] = set()
+    for obj in list(s.new) + list(s.dirty):
+        if isinstance(obj, Incident):
+            hist = db.inspect_history(obj, "solution_id")
+            touched.update(i for i in hist if i is not None)
+    return touched
+
+
+_installed = False
+
+
+def init_app(app: Flask) -> None:
+    global _installed
+    app.extensions["kb_index"] = SearchIndex(app.config["INDEX_DIR"])
+    if not _installed:
+        install_sync(db.session, _index_or_none, count_incidents=incident_counts_for,
+                     touched_elsewhere=_articles_whose_use_changed)
+        _installed = True
+
+
+def reindex(progress: object = None) -> int:
+    """Rebuilds the index from the database."""
+    return rebuild_index(db.session(), current_index(), count_incidents=incident_counts_for,
+                         progress=progress if callable(progress) else None)
+
+
+def index_needs_rebuild() -> bool:
+    """True when the database holds articles the index does not (first start, lost or stale index)."""
+    s = db.session()
+    n_db = s.scalar(select(db.func.count()).select_from(Article)) or 0
+    return int(n_db) != current_index().doc_count()

@@ -1,0 +1,1 @@
+from servicedesk.users import views as views

@@ -1,0 +1,106 @@
+"""Test fixtures: one schema per run, every test inside a rolled-back transaction.
+
+Set TEST_DATABASE_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run on PostgreSQL;
+without it the suite uses a SQLite file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_login import FlaskLoginClient
+from sqlalchemy import Engine, text
+
+from kb.actors import Role
+from kb.orm import Base
+from servicedesk import create_app, db
+from servicedesk.config import test_config
+from servicedesk.users.models import User
+from tests import factories
+
+
+def _database_url(tmp: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return _database_url(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    import kb.models  # noqa: F401
+    import servicedesk.incidents.models
+    import servicedesk.users.models  # noqa: F401
+
+    eng = db.make_engine(database_url)
+    with eng.begin() as conn:
+        if eng.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        else:
+            Base.metadata.drop_all(conn)
+        Base.metadata.create_all(conn)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def app(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    application = create_app(test_config(tmp_path, database_url))
+    application.test_client_class = FlaskLoginClient
+    connection = engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    ctx = application.app_context()
+    ctx.push()
+    try:
+        yield application
+    finally:
+        ctx.pop()
+        db.session.remove()
+        outer.rollback()
+        connection.close()
+        application.extensions["sqlalchemy_engine"].dispose()
+
+
+@pytest.fixture
+def s(app: Flask):
+    return db.session()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def subscriber(app: Flask) -> User:
+    return factories.user(Role.USER, "zhang.wei", display_name="张伟")
+
+
+@pytest.fixture
+def agent(app: Flask) -> User:
+    return factories.user(Role.AGENT, "li.na", display_name="李娜")
+
+
+@pytest.fixture
+def lead(app: Flask) -> User:
+    return factories.user(Role.LEAD, "wang.qiang", display_name="王强")
+
+
+@pytest.fixture
+def admin(app: Flask) -> User:
+    return factories.user(Role.ADMIN, "admin0", display_name="管理员")
+
+
+def login_client(app: Flask, user: User) -> FlaskClient:
+    """A test client logged in as user (Flask-Login's FlaskLoginClient)."""
+    return app.test_client(user=user)  # type: ignore[call-arg]
