@@ -57,3 +57,12 @@ def suggest_for_incident(ix: SearchIndex, actor: Actor | None, title: str, descr
     text = f"{title} {title} {description[:QUERY_MAX - 2 * len(title) - 2]}"[:QUERY_MAX]
     return ix.search(text, scope=scope_for(actor, None), filters={"type": "solution"}, per_page=limit,
                      with_facets=False)
+
+
+def suggest_titles(ix: SearchIndex, actor: Actor | None, text: str, *, limit: int = 8) -> list[dict[str, object]]:
+    """Up to limit article titles matching what the user is typing, within what actor may see."""
+    text = text.strip()[:100]
+    if not text:
+        return []
+    result = ix.search(text, scope=scope_for(actor, None), per_page=min(limit, 8), with_facets=False)
+    return [{"id": h.id, "title": h.title, "type": h.type} for h in result.items]

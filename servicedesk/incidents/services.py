@@ -171,6 +171,25 @@ def start_work(s: Session, incident: Incident, actor: User) -> Incident:
     return incident
 
 
+def pend_incident(s: Session, incident: Incident, actor: User, reason: object) -> Incident:
+    """Parks the incident waiting for the subscriber, parts or a third party; a reason is required."""
+    _require_staff(actor, "put incidents on hold")
+    target = _move(incident, "pend")
+    text = clean_text(reason, "reason", max_len=NOTE_MAX)
+    _set_status(s, incident, actor, "pend", target, note=text)
+    s.flush()
+    return incident
+
+
+def resume_incident(s: Session, incident: Incident, actor: User) -> Incident:
+    """Takes a pending incident back into work."""
+    _require_staff(actor, "resume incidents")
+    target = _move(incident, "resume")
+    _set_status(s, incident, actor, "resume", target)
+    s.flush()
+    return incident
+
+
 def link_solution(s: Session, incident: Incident, actor: User, article: Article) -> Incident:
     """Links (or relinks) the incident's one solution; the article must be a live, unretired solution."""
     _require_staff(actor, "link solutions")
