@@ -61,7 +61,7 @@ def default_config() -> dict[str, Any]:
     }
 
 
-def test_config(tmp: Path, database_url: str) -> dict[str, Any]:
+def config_for_tests(tmp: Path, database_url: str) -> dict[str, Any]:
     """Settings for the test-suite: a throw-away instance folder, CSRF off unless a test turns it on."""
     return {
         "TESTING": True,
@@ -74,3 +74,6 @@ def test_config(tmp: Path, database_url: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_SECURE": False,
         "SERVER_NAME": None,
     }
+
+
+test_config = config_for_tests  # older name

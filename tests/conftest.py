@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 from kb.actors import Role
 from kb.orm import Base
 from servicedesk import create_app, db
-from servicedesk.config import test_config
+from servicedesk.config import config_for_tests
 from servicedesk.users.models import User
 from tests import factories
 
@@ -53,7 +53,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def app(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    application = create_app(test_config(tmp_path, database_url))
+    application = create_app(config_for_tests(tmp_path, database_url))
     application.test_client_class = FlaskLoginClient
     connection = engine.connect()
     outer = connection.begin()
