@@ -48,6 +48,8 @@ class Article(Base):
     retired_at: Mapped[datetime | None]
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     helpful_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The key an imported article came with, so importing the same files again updates, never duplicates.
+    source_key: Mapped[str | None] = mapped_column(String(200), unique=True)
 
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     revisions: Mapped[list[ArticleRevision]] = relationship(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import pool
+from sqlalchemy import Connection, pool
 
 import kb.models  # noqa: F401
 import servicedesk.incidents.models
@@ -22,6 +22,13 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+def _sqlite_foreign_keys_off(conn: Connection) -> None:
+    # SQLite rebuilds a table to alter it ("batch" mode); with foreign keys on, dropping the old
+    # table would cascade-delete the rows that refer to it. The pragma only works outside a transaction.
+    if conn.dialect.name == "sqlite" and not conn.in_transaction():
+        conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+
+
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
@@ -31,6 +38,7 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
     with engine.connect() as conn:
+        _sqlite_foreign_keys_off(conn)
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()

@@ -108,6 +108,47 @@ def register(app: Flask) -> None:
             count = reindex(progress=bar.update)
         click.echo(f"indexed {count} articles")
 
+    @kb_group.command("import")
+    @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    @click.option("--as", "username", required=True, help="The staff user recorded as author.")
+    @click.option("--submit", is_flag=True, help="Send new and changed articles to the review queue.")
+    def kb_import(directory: Path, username: str, submit: bool) -> None:
+        """Import Markdown files with YAML front matter from DIRECTORY (all or nothing; idempotent)."""
+        from kb.importexport import import_directory
+
+        author = db.session.scalar(select(User).where(User.username == username))
+        if author is None:
+            raise click.ClickException(f"no user named {username!r}")
+        total = sum(1 for _ in directory.rglob("*.md"))
+        try:
+            with click.progressbar(length=total, label="Importing", file=sys.stderr) as bar:
+                report = import_directory(db.session(), author, directory, submit=submit, progress=bar.update)
+        except DomainError as exc:
+            _fail(exc)
+            return
+        if not report.ok:
+            db.session.rollback()
+            for name, reason in report.errors:
+                click.echo(f"error: {name}: {reason}", err=True)
+            raise click.ClickException(f"{len(report.errors)} bad file(s); nothing was imported")
+        db.session.commit()
+        click.echo(f"created {len(report.created)}, updated {len(report.updated)}, "
+                   f"unchanged {len(report.unchanged)}")
+
+    @kb_group.command("export")
+    @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+    @click.option("--status", "statuses", multiple=True,
+                  type=click.Choice(["draft", "in_review", "approved", "rejected", "retired"]),
+                  help="Only articles in this status (repeatable; default: all but retired).")
+    def kb_export(directory: Path, statuses: tuple[str, ...]) -> None:
+        """Write every article to DIRECTORY as Markdown with YAML front matter."""
+        from kb.importexport import export_directory
+        from kb.workflow import ArticleStatus
+
+        paths = export_directory(db.session(), directory, statuses=[ArticleStatus(x) for x in statuses] or None)
+        db.session.commit()  # keys given to articles that had none
+        click.echo(f"exported {len(paths)} articles to {directory}")
+
     @app.cli.group("db")
     def db_group() -> None:
         """Database migrations (Alembic)."""
