@@ -261,3 +261,17 @@ def review_queue(s: Session) -> list[ArticleRevision]:
 def record_view(s: Session, article: Article) -> None:
     """Counts one reading of the article, safely under concurrent readers."""
     s.execute(update(Article).where(Article.id == article.id).values(view_count=Article.view_count + 1))
+
+
+def restore_revision(s: Session, article: Article, actor: Actor, number: int) -> ArticleRevision:
+    """Copies an old revision's content into the working draft (a new one when the article is live)."""
+    old = next((r for r in article.revisions if r.number == number), None)
+    if old is None:
+        raise NotFound(f"Revision {number} does not exist.")
+    fields = {
+        "title": old.title, "body": old.body, "symptom": old.symptom, "cause": old.cause, "steps": old.steps,
+        "services": list(old.services), "category": old.category, "tags": list(old.tags),
+        "fault_codes": list(old.fault_codes), "device_models": list(old.device_models),
+        "visibility": old.visibility.value,
+    }
+    return update_article(s, article, actor, fields)
