@@ -76,7 +76,7 @@ def needs_attention(s: Session, *, limit: int = 50) -> list[tuple[Article, Signa
     candidates = [int(i) for i in s.scalars(
         select(inc.solution_id).where(inc.solution_id.is_not(None),
                                      or_(inc.reopen_count > 0, inc.closed_at.is_not(None)))
-        .group_by(inc.solution_id))]
+        .group_by(inc.solution_id)) if i is not None]
     signals = article_signals(s, candidates)
     worst = sorted((aid for aid, sig in signals.items() if sig.trouble > 0),
                    key=lambda aid: (-signals[aid].trouble, aid))[:limit]
