@@ -38,11 +38,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["sla_policy"] = SlaPolicy.from_config(app.config)
 
-    from servicedesk import api, auth, incidents, knowledge, portal, users
+    from servicedesk import api
+    from servicedesk.auth import views as auth_views
+    from servicedesk.incidents import views as incident_views
+    from servicedesk.knowledge import views as knowledge_views
+    from servicedesk.portal import views as portal_views
+    from servicedesk.users import views as user_views
     from servicedesk.web import register_template_helpers
 
-    for module in (auth, users, incidents, knowledge, portal):
-        app.register_blueprint(module.views.bp)
+    for views in (auth_views, user_views, incident_views, knowledge_views, portal_views):
+        app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     register_template_helpers(app)
 

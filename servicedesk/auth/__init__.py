@@ -1,3 +1,0 @@
-from servicedesk.auth import views as views
-
-__all__ = ["views"]

@@ -1,1 +1,0 @@
-from servicedesk.incidents import views as views

@@ -1,1 +1,0 @@
-from servicedesk.knowledge import views as views

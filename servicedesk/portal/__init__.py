@@ -1,1 +1,0 @@
-from servicedesk.portal import views as views

@@ -1,1 +1,0 @@
-from servicedesk.users import views as views
