@@ -149,6 +149,19 @@ def register(app: Flask) -> None:
         db.session.commit()  # keys given to articles that had none
         click.echo(f"exported {len(paths)} articles to {directory}")
 
+    @app.cli.group("sla")
+    def sla_group() -> None:
+        """Service-level checks."""
+
+    @sla_group.command("check")
+    def sla_check() -> None:
+        """Flag incidents past their resolve-by time and notify their group leaders (idempotent; for cron)."""
+        from servicedesk.org.services import check_sla
+
+        report = check_sla(db.session())
+        db.session.commit()
+        click.echo(f"newly breached: {report.breached}; leaders notified: {report.notified}")
+
     @app.cli.group("db")
     def db_group() -> None:
         """Database migrations (Alembic)."""

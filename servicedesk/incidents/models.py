@@ -17,6 +17,7 @@ from servicedesk.incidents.workflow import (
     Priority,
     VerificationMethod,
 )
+from servicedesk.org.models import MaintenanceGroup, Subscriber, Zone
 from servicedesk.users.models import User
 
 
@@ -48,8 +49,15 @@ class Incident(Base):
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     resolution_note: Mapped[str] = mapped_column(Text, default="")
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id"), index=True)
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_groups.id"), index=True)
+    # An earlier closed incident of the same subscriber and service, when this one came within 30 days.
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
     respond_by: Mapped[datetime]
     resolve_by: Mapped[datetime]
+    paused_at: Mapped[datetime | None]
+    breach_notified_at: Mapped[datetime | None]
     responded_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -61,6 +69,10 @@ class Incident(Base):
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     solution: Mapped[Article | None] = relationship()
+    subscriber: Mapped[Subscriber | None] = relationship()
+    zone: Mapped[Zone | None] = relationship()
+    group: Mapped[MaintenanceGroup | None] = relationship()
+    repeat_of: Mapped[Incident | None] = relationship(remote_side="Incident.id")
     verifications: Mapped[list[Verification]] = relationship(
         back_populates="incident", order_by="Verification.at", cascade="all, delete-orphan"
     )
@@ -76,6 +88,7 @@ class Incident(Base):
         ),
         CheckConstraint("status <> 'resolved' OR resolved_at IS NOT NULL", name="resolved_has_time"),
         Index("ix_incidents_status_created", "status", "created_at"),
+        Index("ix_incidents_open_resolve_by", "status", "resolve_by"),
     )
     __mapper_args__ = {"version_id_col": version}
 

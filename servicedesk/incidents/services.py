@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,12 +28,15 @@ from servicedesk.incidents.workflow import (
     VerificationMethod,
     next_status,
 )
+from servicedesk.org.models import Subscriber
+from servicedesk.org.services import route_for, zone_by_code
 from servicedesk.users.models import User
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
 NOTE_MAX = 5_000
 REOPEN_WINDOW_DAYS = 7
+REPEAT_WINDOW_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -122,22 +125,59 @@ def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporte
     default_channel = Channel.PORTAL if actor.role == Role.USER else Channel.HOTLINE
     channel = _choice(data, "channel", Channel, default_channel, errors)
     priority = _choice(data, "priority", Priority, Priority.NORMAL, errors)
+    zone = None
+    if data.get("zone") not in (None, ""):
+        try:
+            zone = zone_by_code(s, data["zone"])
+        except ValidationError as exc:
+            errors.update(exc.fields)
     if errors:
         first = next(iter(errors))
         raise ValidationError(f"Please correct the report ({first}: {errors[first]}).", fields=errors)
+    subscriber = None
+    if values["customer_account"]:
+        subscriber = s.scalar(select(Subscriber).where(Subscriber.account == values["customer_account"]))
+    if zone is None and subscriber is not None:
+        zone = subscriber.zone
+    if zone is not None and data.get("area") in (None, ""):
+        area = zone.area
+    level = subscriber.service_level.value if subscriber is not None else "normal"
     now = utcnow()
-    respond_by, resolve_by = policy.due_times(created_at=now, category=category, area=area, service=str(service))
+    respond_by, resolve_by = policy.due_times(created_at=now, category=category, area=area, service=str(service),
+                                              service_level=level)
+    route = route_for(zone)
     incident = Incident(
         **values, service=service, category=category, area=area, channel=channel, priority=priority,
         status=IncidentStatus.NEW, tier=1, reporter_id=reporter.id, created_by_id=actor.id,
         respond_by=respond_by, resolve_by=resolve_by, created_at=now, updated_at=now,
+        subscriber=subscriber, zone=route.zone, group=route.group,
     )
+    incident.repeat_of = _earlier_incident(s, reporter, values["customer_account"], str(service), now)
     s.add(incident)
     s.flush()
     incident.number = f"INC{now:%Y%m%d}-{incident.id:06d}"
     _record(s, incident, actor, "create", field="status", new=IncidentStatus.NEW.value)
+    if incident.repeat_of is not None:
+        _record(s, incident, actor, "repeat", field="repeat_of", new=incident.repeat_of.number,
+                note="reported again within 30 days of a closed incident")
+    if route.assignee is not None:
+        incident.assignee = route.assignee
+        incident.status = IncidentStatus.ASSIGNED
+        _record(s, incident, actor, "route", field="assignee", new=route.assignee.username,
+                note=f"zone {route.zone.code if route.zone else ''}")
     s.flush()
     return incident
+
+
+def _earlier_incident(s: Session, reporter: User, account: str, service: str, now: datetime) -> Incident | None:
+    """The latest incident of the same subscriber and service closed within the repeat window, if any."""
+    same_subscriber = Incident.customer_account == account if account else Incident.reporter_id == reporter.id
+    return s.scalar(
+        select(Incident).where(same_subscriber, Incident.service == service,
+                               Incident.status == IncidentStatus.CLOSED,
+                               Incident.closed_at >= now - timedelta(days=REPEAT_WINDOW_DAYS))
+        .order_by(Incident.closed_at.desc()).limit(1)
+    )
 
 
 def assign_incident(s: Session, incident: Incident, actor: User, assignee: User | None) -> Incident:
@@ -171,11 +211,22 @@ def start_work(s: Session, incident: Incident, actor: User) -> Incident:
     return incident
 
 
+def _unpause(incident: Incident) -> None:
+    """Moves the due times on by the time spent pending: the SLA clock does not run while paused."""
+    if incident.paused_at is None:
+        return
+    paused = utcnow() - incident.paused_at
+    incident.respond_by += paused
+    incident.resolve_by += paused
+    incident.paused_at = None
+
+
 def pend_incident(s: Session, incident: Incident, actor: User, reason: object) -> Incident:
     """Parks the incident waiting for the subscriber, parts or a third party; a reason is required."""
     _require_staff(actor, "put incidents on hold")
     target = _move(incident, "pend")
     text = clean_text(reason, "reason", max_len=NOTE_MAX)
+    incident.paused_at = utcnow()
     _set_status(s, incident, actor, "pend", target, note=text)
     s.flush()
     return incident
@@ -185,6 +236,7 @@ def resume_incident(s: Session, incident: Incident, actor: User) -> Incident:
     """Takes a pending incident back into work."""
     _require_staff(actor, "resume incidents")
     target = _move(incident, "resume")
+    _unpause(incident)
     _set_status(s, incident, actor, "resume", target)
     s.flush()
     return incident
@@ -237,6 +289,7 @@ def resolve_incident(s: Session, incident: Incident, actor: User, note: object) 
     _require_staff(actor, "resolve incidents")
     target = _move(incident, "resolve")
     text = clean_text(note, "note", max_len=NOTE_MAX)
+    _unpause(incident)
     incident.resolution_note = text
     incident.resolved_at = utcnow()
     incident.verified = False

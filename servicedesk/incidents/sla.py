@@ -29,9 +29,10 @@ class SlaPolicy:
     resolve_hours: Mapping[tuple[str, str], float] = field(default_factory=lambda: dict(DEFAULT_RESOLVE_HOURS))
 
     def due_times(self, *, created_at: datetime, category: Category, area: Area,
-                  service: str) -> tuple[datetime, datetime]:
+                  service: str, service_level: str = "normal") -> tuple[datetime, datetime]:
         """(respond_by, resolve_by) for an incident opened at created_at."""
-        respond = self.leased_line_respond_minutes if service == "leased_line" else self.respond_minutes
+        enterprise = service == "leased_line" or service_level == "enterprise"
+        respond = self.leased_line_respond_minutes if enterprise else self.respond_minutes
         hours = self.resolve_hours.get((category.value, area.value), 24)
         return created_at + timedelta(minutes=respond), created_at + timedelta(hours=hours)
 

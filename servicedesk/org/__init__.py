@@ -1,0 +1,1 @@
+"""The operator's organisation (service stations, maintenance groups, zones) and its subscribers."""

@@ -1,0 +1,107 @@
+"""Service station → maintenance group (one leader, 3–5 zones) → zone (one community manager).
+
+"区域划片，人员包干": every zone has a responsible person; incidents route to them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from kb.orm import Base, utcnow
+from servicedesk.incidents.workflow import Area
+from servicedesk.users.models import User
+
+
+class ServiceLevel(StrEnum):
+    NORMAL = "normal"
+    VIP = "vip"
+    ENTERPRISE = "enterprise"
+
+
+def _enum(cls: type, name: str) -> Enum:
+    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
+                values_callable=lambda e: [m.value for m in e])
+
+
+class ServiceStation(Base):
+    __tablename__ = "service_stations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+    groups: Mapped[list[MaintenanceGroup]] = relationship(back_populates="station", order_by="MaintenanceGroup.name")
+
+
+class MaintenanceGroup(Base):
+    __tablename__ = "maintenance_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("service_stations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    station: Mapped[ServiceStation] = relationship(back_populates="groups")
+    leader: Mapped[User | None] = relationship()
+    zones: Mapped[list[Zone]] = relationship(back_populates="group", order_by="Zone.code")
+
+
+class Zone(Base):
+    """片区: an area of subscribers with one responsible community manager (社区经理)."""
+
+    __tablename__ = "zones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    group_id: Mapped[int] = mapped_column(ForeignKey("maintenance_groups.id"), index=True)
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    area: Mapped[Area] = mapped_column(_enum(Area, "zone_area"), default=Area.URBAN)
+
+    group: Mapped[MaintenanceGroup] = relationship(back_populates="zones")
+    manager: Mapped[User | None] = relationship()
+
+
+class Subscriber(Base):
+    """A customer account of the operator; the portal user, if any, who owns it."""
+
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(40), default="", index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
+    service_level: Mapped[ServiceLevel] = mapped_column(_enum(ServiceLevel, "service_level"),
+                                                        default=ServiceLevel.NORMAL)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    zone: Mapped[Zone | None] = relationship()
+    user: Mapped[User | None] = relationship()
+
+
+class Notification(Base):
+    """An in-app message to one user (e.g. an SLA breach escalated to a group leader)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(30))
+    message: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: enough for an agent to recognise, not enough to copy from a list."""
+    digits = phone.strip()
+    if len(digits) < 7:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
