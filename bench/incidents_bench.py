@@ -1,0 +1,281 @@
+"""Incident desk benchmark: queues, incident page, creation and the SLA check at operator scale.
+
+    .venv/bin/python bench/incidents_bench.py --incidents 1000000 --subscribers 200000 \
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/bench] [--requests 200]
+
+Generates realistic data with set-based bulk inserts into a fresh database (a SQLite file under
+bench/results/ by default), then times, through the real application (Flask test client and the
+services): every queue page and API list, the incident page, creating an incident (SLA and
+routing included), and `check_sla` over 100,000 open incidents. Prints p50/p95/p99 per measure
+and writes JSON to bench/results/. Targets (issue 4): lists p95 <= 50 ms, incident page p95 <= 30 ms,
+create p95 <= 20 ms, SLA check over 100k open <= 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import Engine, insert, text  # noqa: E402
+
+from kb.orm import Base  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+SERVICES = ["broadband"] * 50 + ["iptv"] * 15 + ["cable_tv"] * 15 + ["satellite_tv"] * 10 + ["leased_line"] * 5 + \
+    ["voice"] * 5
+CATEGORIES = ["fault"] * 70 + ["complaint"] * 15 + ["request"] * 10 + ["consultation"] * 5
+TITLES = [
+    "光猫红灯闪，无法上网", "网速慢，晚上看视频卡", "拨号提示691错误", "电视没信号", "机顶盒开机黑屏",
+    "户户通开机提示 E-102", "IPTV 播放卡顿马赛克", "WiFi 信号弱，卧室连不上", "专线中断，ping 丢包",
+    "宽带经常掉线", "遥控器失灵", "新装宽带预约上门", "投诉装维人员迟到", "有线电视部分频道无信号",
+]
+FIRST = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英"]
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"n": len(values), "p50_ms": round(pct(values, 50), 2), "p95_ms": round(pct(values, 95), 2),
+            "p99_ms": round(pct(values, 99), 2), "mean_ms": round(statistics.fmean(values), 2)}
+
+
+def batches(rows: Iterator[dict[str, Any]], size: int = 20_000) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def generate(engine: Engine, n_incidents: int, n_subscribers: int, seed: int = 7) -> dict[str, Any]:
+    """Fills a fresh schema; returns ids the measurements need."""
+    import servicedesk.incidents.models
+    import servicedesk.org.models
+    import servicedesk.users.models  # noqa: F401
+    from kb.models import Article, ArticleRevision
+    from servicedesk.incidents.models import Incident, IncidentEvent
+    from servicedesk.org.models import MaintenanceGroup, ServiceStation, Subscriber, Zone
+    from servicedesk.users.models import User
+
+    rnd = random.Random(seed)
+    now = datetime.now(UTC)
+    t0 = time.perf_counter()
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        Base.metadata.create_all(conn)
+        staff = [{"id": i, "username": f"agent{i:03d}", "display_name": rnd.choice(FIRST) + rnd.choice(GIVEN),
+                  "email": "", "phone": "", "role": "agent" if i % 10 else "specialist", "password_hash": "",
+                  "active": True, "locale": "", "created_at": now} for i in range(1, 301)]
+        users = [{"id": 1000 + i, "username": f"sub{i:06d}", "display_name": rnd.choice(FIRST) + rnd.choice(GIVEN),
+                  "email": "", "phone": "", "role": "user", "password_hash": "", "active": True, "locale": "",
+                  "created_at": now} for i in range(1, 5001)]
+        conn.execute(insert(User), staff + users)
+        conn.execute(insert(ServiceStation), [{"id": i, "name": f"第{i}服务站"} for i in range(1, 11)])
+        conn.execute(insert(MaintenanceGroup), [{"id": i, "station_id": (i - 1) // 5 + 1, "name": f"维护{i}组",
+                                                  "leader_id": i} for i in range(1, 51)])
+        conn.execute(insert(Zone), [{"id": i, "code": f"Z{i:03d}", "name": f"片区{i}", "group_id": (i - 1) // 4 + 1,
+                                     "manager_id": 50 + i, "area": "urban" if i % 3 else "township"}
+                                    for i in range(1, 201)])
+        for batch in batches({"id": i, "account": f"GD{i:08d}", "name": rnd.choice(FIRST) + rnd.choice(GIVEN),
+                              "phone": f"13{rnd.randrange(10**9):09d}", "address": f"城东路{i % 999}号",
+                              "zone_id": i % 200 + 1, "service_level": "enterprise" if i % 97 == 0 else "normal",
+                              "user_id": None, "created_at": now} for i in range(1, n_subscribers + 1)):
+            conn.execute(insert(Subscriber), batch)
+
+        conn.execute(insert(Article), [{"id": i, "type": "solution", "status": "draft", "author_id": 1 + i,
+                                        "created_at": now, "updated_at": now, "view_count": 0, "helpful_count": 0}
+                                       for i in range(1, 51)])
+        conn.execute(insert(ArticleRevision), [
+            {"id": i, "article_id": i, "number": 1, "status": "approved", "title": f"{rnd.choice(TITLES)}的处理方法",
+             "body": "处理步骤……", "symptom": "", "cause": "", "steps": "", "services": ["broadband"], "category": "",
+             "tags": [], "fault_codes": [], "device_models": [], "visibility": "public", "extra": {},
+             "author_id": 1 + i, "created_at": now, "updated_at": now, "version": 1} for i in range(1, 51)])
+        conn.execute(text("UPDATE articles SET status = 'approved', live_revision_id = id"))
+
+        def incident_rows() -> Iterator[dict[str, Any]]:
+            for i in range(1, n_incidents + 1):
+                created = now - timedelta(minutes=rnd.randrange(2 * 365 * 24 * 60))
+                sub = rnd.randrange(1, n_subscribers + 1)
+                zone = sub % 200 + 1
+                roll = rnd.random()
+                status = ("closed" if roll < 0.86 else "resolved" if roll < 0.89 else "in_progress" if roll < 0.94
+                          else "assigned" if roll < 0.97 else "pending" if roll < 0.98 else "new")
+                open_ = status in ("new", "assigned", "in_progress", "pending")
+                if open_:
+                    created = now - timedelta(minutes=rnd.randrange(7 * 24 * 60))
+                category = rnd.choice(CATEGORIES)
+                hours = {"fault": 4, "complaint": 2, "request": 24, "consultation": 24}[category]
+                resolved = created + timedelta(minutes=rnd.randrange(int(hours * 90))) if not open_ else None
+                yield {
+                    "id": i, "number": f"INC{created:%Y%m%d}-{i:07d}", "title": rnd.choice(TITLES),
+                    "description": "用户来电反映：" + rnd.choice(TITLES) + "，请尽快处理。",
+                    "service": rnd.choice(SERVICES),
+                    "category": category, "area": "urban" if zone % 3 else "township",
+                    "customer_account": f"GD{sub:08d}", "channel": rnd.choice(["hotline", "portal", "field"]),
+                    "priority": "normal", "status": status, "tier": 1 if rnd.random() < 0.8 else 2,
+                    "reporter_id": 1001 + sub % 5000, "created_by_id": rnd.randrange(1, 301),
+                    "assignee_id": None if status == "new" else 50 + zone,
+                    "solution_id": rnd.randrange(1, 51) if status == "closed" else None,
+                    "verified": status == "closed", "resolution_note": "", "reopen_count": 0,
+                    "subscriber_id": sub, "zone_id": zone, "group_id": (zone - 1) // 4 + 1, "repeat_of_id": None,
+                    "respond_by": created + timedelta(minutes=30), "resolve_by": created + timedelta(hours=hours),
+                    "paused_at": None, "breach_notified_at": None, "responded_at": created + timedelta(minutes=10),
+                    "resolved_at": resolved, "closed_at": resolved + timedelta(hours=2) if status == "closed" else None,
+                    "created_at": created, "updated_at": created, "version": 1,
+                }
+
+        for batch in batches(incident_rows()):
+            conn.execute(insert(Incident), batch)
+        for batch in batches({"incident_id": i, "actor_id": None, "at": now, "action": "create", "field": "status",
+                              "old": None, "new": "new", "note": ""} for i in range(1, n_incidents + 1)):
+            conn.execute(insert(IncidentEvent), batch)
+        conn.execute(text("ANALYZE"))
+    return {"seconds": round(time.perf_counter() - t0, 1), "staff_ids": list(range(1, 301))}
+
+
+def timed(fn: Callable[[], Any], n: int) -> list[float]:
+    out: list[float] = []
+    fn()  # warm
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--incidents", type=int, default=1_000_000)
+    ap.add_argument("--subscribers", type=int, default=200_000)
+    ap.add_argument("--database-url", default="")
+    ap.add_argument("--requests", type=int, default=200)
+    ap.add_argument("--reuse", action="store_true", help="measure an already generated database")
+    args = ap.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    url = args.database_url or f"sqlite:///{RESULTS / f'incidents-{args.incidents}.db'}"
+
+    from flask_login import FlaskLoginClient
+
+    from servicedesk import create_app, db
+    from servicedesk.incidents import services as svc
+    from servicedesk.org.services import check_sla
+    from servicedesk.users.models import User
+    from servicedesk.users.services import issue_token
+
+    engine = db.make_engine(url)
+    gen: dict[str, Any] = {}
+    if not args.reuse:
+        if url.startswith("sqlite"):
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+            engine = db.make_engine(url)
+        print(f"generating {args.incidents:,} incidents, {args.subscribers:,} subscribers into {engine.url} ...",
+              flush=True)
+        gen = generate(engine, args.incidents, args.subscribers)
+        print(f"  generated in {gen['seconds']} s", flush=True)
+
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(RESULTS / "instance"),
+                      "INDEX_DIR": str(RESULTS / "instance" / "index"), "WTF_CSRF_ENABLED": False,
+                      "SESSION_COOKIE_SECURE": False})
+    app.test_client_class = FlaskLoginClient
+    rnd = random.Random(11)
+    results: dict[str, Any] = {"database": engine.dialect.name, "incidents": args.incidents,
+                               "subscribers": args.subscribers, "generate": gen.get("seconds")}
+    with app.app_context():
+        s = db.session()
+        agent = s.get(User, 51)
+        assert agent is not None
+        token = issue_token(s, agent)
+        s.commit()
+        page = app.test_client(user=agent)  # type: ignore[call-arg]
+        api = app.test_client()
+        headers = {"Authorization": f"Bearer {token}"}
+        max_id = int(s.scalar(text("SELECT max(id) FROM incidents")) or 1)
+
+        def get(client: Any, path: str, **kw: Any) -> None:
+            resp = client.get(path, **kw)
+            if resp.status_code != 200:
+                raise SystemExit(f"{path} answered {resp.status_code}")
+
+        pages = {
+            "queue: mine": "/desk/incidents?tab=mine",
+            "queue: unassigned": "/desk/incidents?tab=unassigned",
+            "queue: open": "/desk/incidents?tab=open",
+            "queue: awaiting verification": "/desk/incidents?tab=awaiting",
+            "queue: filtered (service+area)": "/desk/incidents?tab=open&service=broadband&area=township",
+            "queue: text search (account)": "/desk/incidents?q=GD00012345",
+            "queue: page 50": "/desk/incidents?tab=open&page=50",
+        }
+        apis = {
+            "api: open list": "/api/v1/incidents?status=in_progress",
+            "api: assignee": f"/api/v1/incidents?assignee={agent.username}",
+            "api: area+status": "/api/v1/incidents?status=resolved&area=township",
+            "api: text q": "/api/v1/incidents?q=GD00012345",
+        }
+        for name, path in pages.items():
+            results[name] = summary(timed(lambda p=path: get(page, p), args.requests))
+            print(f"{name:36} {results[name]}", flush=True)
+        for name, path in apis.items():
+            results[name] = summary(timed(lambda p=path: get(api, p, headers=headers), args.requests))
+            print(f"{name:36} {results[name]}", flush=True)
+        results["incident page"] = summary(timed(
+            lambda: get(page, f"/desk/incidents/{rnd.randrange(1, max_id)}"), args.requests))
+        print(f"{'incident page':36} {results['incident page']}", flush=True)
+        results["api: incident"] = summary(timed(
+            lambda: get(api, f"/api/v1/incidents/{rnd.randrange(1, max_id)}", headers=headers), args.requests))
+        print(f"{'api: incident':36} {results['api: incident']}", flush=True)
+
+        def create() -> None:
+            account = f"GD{rnd.randrange(1, args.subscribers):08d}"
+            svc.create_incident(s, agent, {"title": "光猫红灯闪，无法上网", "description": "用户来电",
+                                           "service": "broadband", "category": "fault", "customer_account": account})
+            s.commit()
+
+        results["create incident (service + commit)"] = summary(timed(create, args.requests))
+        print(f"{'create incident':36} {results['create incident (service + commit)']}", flush=True)
+
+        # SLA check over 100k open incidents, all past due
+        s.execute(text("UPDATE incidents SET breach_notified_at = NULL, paused_at = NULL"))
+        open_ids = s.execute(text("SELECT count(*) FROM incidents WHERE status IN "
+                                  "('new','assigned','in_progress','pending')")).scalar() or 0
+        extra = max(0, 100_000 - int(open_ids))
+        if extra:
+            s.execute(text("UPDATE incidents SET status = 'in_progress' WHERE id IN (SELECT id FROM incidents "
+                           "WHERE status = 'resolved' LIMIT :n)"), {"n": extra})
+        s.execute(text("UPDATE incidents SET resolve_by = created_at WHERE status IN "
+                       "('new','assigned','in_progress','pending')"))
+        s.commit()
+        t = time.perf_counter()
+        report = check_sla(s)
+        s.commit()
+        results["sla check"] = {"seconds": round(time.perf_counter() - t, 2), "breached": report.breached,
+                                "notified": report.notified}
+        print(f"{'sla check':36} {results['sla check']}", flush=True)
+    out = RESULTS / f"incidents-{engine.dialect.name}-{args.incidents}.json"
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    print(f"results written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
