@@ -62,6 +62,9 @@ class Article(Base):
     live_revision: Mapped[ArticleRevision | None] = relationship(
         foreign_keys=[live_revision_id], post_update=True
     )
+    attachments: Mapped[list[Attachment]] = relationship(
+        order_by="Attachment.filename", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     __table_args__ = (
         CheckConstraint(
@@ -161,3 +164,36 @@ class Review(Base):
         CheckConstraint("decision <> 'approve' OR (content_ok AND form_ok)", name="approve_needs_both_checks"),
         Index("ix_reviews_reviewer_decided", "reviewer_id", "decided_at"),
     )
+
+
+class Blob(Base):
+    """A file stored once by its SHA-256, however many articles refer to it."""
+
+    __tablename__ = "blobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(Integer)
+    content_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(Base):
+    """A file attached to an article under a name (topology diagram, PDF, spreadsheet)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    blob_id: Mapped[int] = mapped_column(ForeignKey("blobs.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    blob: Mapped[Blob] = relationship(lazy="joined")
+
+    __table_args__ = (UniqueConstraint("article_id", "filename", name="uq_attachments_article_filename"),)
+
+    @property
+    def is_image(self) -> bool:
+        return self.blob.content_type.startswith("image/")

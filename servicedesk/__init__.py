@@ -24,7 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(instance)
 
-    from servicedesk import db, i18n, search
+    from servicedesk import attachments, db, i18n, search
     from servicedesk.auth import setup as auth_setup
     from servicedesk.extensions import csrf
 
@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth_setup.init_app(app)
     i18n.init_app(app)
     search.init_app(app)
+    attachments.init_app(app)
 
     from servicedesk.incidents.sla import SlaPolicy
 
