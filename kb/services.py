@@ -16,7 +16,7 @@ from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.models import Article, ArticleRevision, Review
 from kb.orm import utcnow
 from kb.permissions import can_read_article, can_retire, can_review, can_write_articles, is_own_work
-from kb.validation import clean_bool, clean_list, clean_text, parse_enum
+from kb.validation import clean_bool, clean_list, clean_text, is_valid_id, parse_enum
 from kb.vocabulary import SERVICES
 from kb.workflow import (
     REVISION_MOVES,
@@ -245,7 +245,7 @@ def retire_article(s: Session, article: Article, actor: Actor) -> Article:
 
 def get_article(s: Session, actor: Actor | None, article_id: object) -> Article:
     """The article if it exists and actor may read it; otherwise NotFound (never revealing which)."""
-    article = s.get(Article, article_id) if isinstance(article_id, int) else None
+    article = s.get(Article, article_id) if is_valid_id(article_id) else None
     if article is None or not can_read_article(actor, article):
         raise NotFound("No such article.")
     return article

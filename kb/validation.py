@@ -76,3 +76,11 @@ def clean_bool(value: object, field: str) -> bool:
     if not isinstance(value, bool):
         raise ValidationError(f"'{field}' must be true or false.", fields={field: "must be a boolean"})
     return value
+
+
+MAX_ID = 2**31 - 1
+
+
+def is_valid_id(value: object) -> bool:
+    """A positive integer that fits an INTEGER primary key (bigger ones cannot exist)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID

@@ -19,6 +19,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(default_config())
     if config:
         app.config.from_mapping(config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable in API answers
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     instance = Path(app.config["INSTANCE_PATH"])
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):

@@ -15,6 +15,7 @@ from typing import Any
 from whoosh import highlight, index, sorting
 from whoosh.qparser import MultifieldParser, OrGroup
 from whoosh.query import And, Not, Or, Query, Term
+from whoosh.reading import EmptyReader
 from whoosh.searching import Searcher
 
 from kb.search.analyzer import normalize_code
@@ -126,7 +127,11 @@ class SearchIndex:
             if self._searcher is None:
                 self._searcher = self._ix.searcher()
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                # A searcher opened on an empty index cannot refresh itself; open a new one.
+                if isinstance(self._searcher.reader(), EmptyReader):
+                    self._searcher = self._ix.searcher()
+                else:
+                    self._searcher = self._searcher.refresh()
             return self._searcher
 
     def search(

@@ -14,7 +14,7 @@ from kb.actors import Role, is_staff
 from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.models import Article
 from kb.orm import utcnow
-from kb.validation import clean_bool, clean_text, parse_enum
+from kb.validation import clean_bool, clean_text, is_valid_id, parse_enum
 from kb.vocabulary import SERVICES
 from kb.workflow import ArticleStatus, ArticleType
 from servicedesk.incidents.models import Incident, IncidentEvent, Verification
@@ -52,7 +52,7 @@ def can_view_incident(user: User | None, incident: Incident) -> bool:
 
 def get_incident(s: Session, user: User | None, incident_id: object) -> Incident:
     """The incident if it exists and user may see it; otherwise NotFound (never revealing which)."""
-    incident = s.get(Incident, incident_id) if isinstance(incident_id, int) else None
+    incident = s.get(Incident, incident_id) if is_valid_id(incident_id) else None
     if incident is None or not can_view_incident(user, incident):
         raise NotFound("No such incident.")
     return incident
@@ -63,11 +63,18 @@ def _require_staff(actor: User, what: str) -> None:
         raise Forbidden(f"Only service-desk staff {what}.")
 
 
+_DONE = {
+    "assign": "assigned", "start": "started", "pend": "put on hold", "resume": "resumed",
+    "escalate": "escalated", "link_solution": "given a solution", "resolve": "resolved",
+    "verify_accept": "verified", "verify_reject": "rejected", "close": "closed", "reopen": "reopened",
+}
+
+
 def _move(incident: Incident, action: str) -> IncidentStatus:
     target = next_status(action, incident.status)
     if target is None:
         raise Conflict(
-            f"An incident that is '{incident.status.value}' cannot be {action.replace('_', ' ')}d.",
+            f"An incident that is '{incident.status.value}' cannot be {_DONE.get(action, action)}.",
             code="invalid_transition",
         )
     return target

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.actors import Role
-from kb.errors import Conflict, Forbidden, ValidationError
+from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.orm import utcnow
+from kb.validation import clean_text, is_valid_id
 from servicedesk.users.models import ApiToken, User
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-@]{2,64}$")
@@ -57,8 +58,10 @@ def create_user(
     if s.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"The username '{username}' is taken.", code="username_taken",
                        fields={"username": "taken"})
-    user = User(username=username, role=role, display_name=display_name.strip()[:100],
-                email=email.strip()[:200], phone=phone.strip()[:40])
+    user = User(username=username, role=role,
+                display_name=clean_text(display_name, "display_name", max_len=100, required=False),
+                email=clean_text(email, "email", max_len=200, required=False),
+                phone=clean_text(phone, "phone", max_len=40, required=False))
     if password is not None:
         validate_password(password)
         user.set_password(password)
@@ -79,7 +82,7 @@ def update_user(s: Session, actor: User, user: User, *, role: Role | None = None
     if active is not None:
         user.active = active
     if display_name is not None:
-        user.display_name = display_name.strip()[:100]
+        user.display_name = clean_text(display_name, "display_name", max_len=100, required=False)
     s.flush()
     return user
 
@@ -110,9 +113,9 @@ def issue_token(s: Session, user: User, name: str = "") -> str:
 
 def revoke_token(s: Session, user: User, token_id: int) -> None:
     """Deletes one of the user's own tokens."""
-    token = s.get(ApiToken, token_id)
+    token = s.get(ApiToken, token_id) if is_valid_id(token_id) else None
     if token is None or token.user_id != user.id:
-        raise ValidationError("No such token.")
+        raise NotFound("No such token.")
     s.delete(token)
     s.flush()
 

@@ -1,0 +1,85 @@
+"""The first README command: run.py prepares a fresh instance and serves the desk with waitress."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(instance: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "TEST_DATABASE_URL")}
+    env["SERVICEDESK_INSTANCE"] = str(instance)
+    return env
+
+
+def test_first_start_creates_admin_from_stdin_and_keeps_it(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    cmd = [sys.executable, str(ROOT / "run.py"), "--prepare-only", "--admin-password-stdin"]
+    first = subprocess.run(cmd, input="管理员密码-2026\n", capture_output=True, text=True, env=_env(instance),
+                           cwd=tmp_path, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert (instance / "servicedesk.db").exists()
+    assert (instance / "secret_key").stat().st_mode & 0o077 == 0  # readable by the owner only
+    assert (instance / "index").is_dir()
+    again = subprocess.run(cmd, input="", capture_output=True, text=True, env=_env(instance), cwd=tmp_path,
+                           timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "password" not in again.stdout  # admin exists: nothing asked, nothing printed
+
+    from servicedesk import create_app, db
+    from servicedesk.users.services import authenticate
+
+    app = create_app({"INSTANCE_PATH": str(instance), "DATABASE_URL": f"sqlite:///{instance / 'servicedesk.db'}",
+                      "INDEX_DIR": str(instance / "index")})
+    with app.app_context():
+        assert authenticate(db.session(), "admin", "管理员密码-2026") is not None
+        db.session.remove()
+    app.extensions["sqlalchemy_engine"].dispose()
+
+
+def test_generated_password_is_printed_once(tmp_path: Path) -> None:
+    cmd = [sys.executable, str(ROOT / "run.py"), "--prepare-only"]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=_env(tmp_path / "i"), cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "username: admin" in out.stdout and "password: " in out.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serves_with_waitress(tmp_path: Path) -> None:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), "--port", str(port), "--admin-password-stdin"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=_env(tmp_path / "i"), cwd=tmp_path,
+    )
+    try:
+        assert proc.stdin is not None
+        proc.stdin.write("管理员密码-2026\n")
+        proc.stdin.close()
+        body = None
+        for _ in range(100):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2) as resp:  # noqa: S310
+                    body = json.loads(resp.read())
+                    server = resp.headers.get("Server", "")
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert body == {"status": "ok", "database": "ok", "index": "ok"}
+        assert "waitress" in server.lower() or "servicedesk" in server.lower()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
