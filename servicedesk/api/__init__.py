@@ -1,3 +1,18 @@
+"""/api/v1: one module per resource, serializers, and the OpenAPI document.
+
+Bearer-token calls skip Flask-WTF's CSRF check (a token is not sent by browsers on their own);
+browser-session calls are checked in common.guard instead.
+"""
+
 from flask import Blueprint
 
+from servicedesk.extensions import csrf
+
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+from servicedesk.api import common  # noqa: E402
+
+bp.before_request(common.guard)
+
+from servicedesk.api import articles, health, incidents, openapi, search, users  # noqa: E402, F401
