@@ -56,3 +56,20 @@ DEFAULT_POLICY = SlaPolicy()
 
 def is_breached(*, now: datetime, resolve_by: datetime, resolved_at: datetime | None) -> bool:
     return (resolved_at or now) > resolve_by
+
+
+AT_RISK_SHARE = 0.2  # the last 20% of the resolve window
+
+
+def sla_state(*, now: datetime, created_at: datetime, resolve_by: datetime, resolved_at: datetime | None,
+              paused_at: datetime | None = None) -> str:
+    """on_track, at_risk (last 20% of the window), breached, or paused (the clock stands still)."""
+    if is_breached(now=now, resolve_by=resolve_by, resolved_at=resolved_at):
+        return "breached"
+    if resolved_at is not None:
+        return "on_track"
+    if paused_at is not None:
+        return "paused"
+    window = (resolve_by - created_at).total_seconds()
+    left = (resolve_by - now).total_seconds()
+    return "at_risk" if window > 0 and left <= window * AT_RISK_SHARE else "on_track"

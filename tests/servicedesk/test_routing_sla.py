@@ -94,3 +94,20 @@ def test_sla_check_flags_once_and_notifies_the_leader(s, app, zone, agent, subsc
 def test_phone_numbers_are_masked():
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("12345") == "*****"
+
+
+def test_sla_states():
+    from datetime import UTC, datetime
+
+    from servicedesk.incidents.sla import sla_state
+
+    t0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    due = t0 + timedelta(hours=4)
+    assert sla_state(now=t0 + timedelta(hours=1), created_at=t0, resolve_by=due, resolved_at=None) == "on_track"
+    assert sla_state(now=t0 + timedelta(hours=3, minutes=30), created_at=t0, resolve_by=due,
+                     resolved_at=None) == "at_risk"
+    assert sla_state(now=t0 + timedelta(hours=5), created_at=t0, resolve_by=due, resolved_at=None) == "breached"
+    assert sla_state(now=t0 + timedelta(hours=5), created_at=t0, resolve_by=due,
+                     resolved_at=t0 + timedelta(hours=2)) == "on_track"
+    assert sla_state(now=t0 + timedelta(hours=3, minutes=30), created_at=t0, resolve_by=due, resolved_at=None,
+                     paused_at=t0 + timedelta(hours=3)) == "paused"
