@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,8 +44,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+_clock: ContextVar[Callable[[], datetime] | None] = ContextVar("kb_clock", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current time, aware and in UTC; a clock set with use_clock() stands in for it."""
+    override = _clock.get()
+    return override() if override is not None else datetime.now(UTC)
+
+
+@contextmanager
+def use_clock(now: Callable[[], datetime]) -> Iterator[None]:
+    """Within the block, every service stamps times with now() (demo loading, tests of time rules)."""
+    token = _clock.set(now)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
 
 
 class Base(DeclarativeBase):
