@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from kb.actors import Actor
@@ -251,11 +251,23 @@ def get_article(s: Session, actor: Actor | None, article_id: object) -> Article:
     return article
 
 
-def review_queue(s: Session) -> list[ArticleRevision]:
-    """Revisions waiting for a technical lead, oldest first."""
+def review_queue(s: Session, *, limit: int | None = None, offset: int = 0) -> list[ArticleRevision]:
+    """Revisions waiting for a technical lead, oldest first (a page of them when limit is given)."""
     stmt = (select(ArticleRevision).where(ArticleRevision.status == RevisionStatus.IN_REVIEW)
-            .order_by(ArticleRevision.submitted_at))
+            .order_by(ArticleRevision.submitted_at, ArticleRevision.id).offset(offset).limit(limit))
     return list(s.scalars(stmt))
+
+
+def review_queue_count(s: Session) -> int:
+    """How many revisions wait for review."""
+    stmt = select(func.count()).select_from(ArticleRevision).where(ArticleRevision.status == RevisionStatus.IN_REVIEW)
+    return int(s.scalar(stmt) or 0)
+
+
+def record_helpful(s: Session, article: Article) -> int:
+    """Counts one "this helped me" vote, safely under concurrent voters; returns the new count."""
+    s.execute(update(Article).where(Article.id == article.id).values(helpful_count=Article.helpful_count + 1))
+    return int(s.scalar(select(Article.helpful_count).where(Article.id == article.id)) or 0)
 
 
 def record_view(s: Session, article: Article) -> None:

@@ -14,6 +14,7 @@ from kb.actors import Role, is_staff
 from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.models import Article
 from kb.orm import utcnow
+from kb.services import create_article
 from kb.validation import clean_bool, clean_text, is_valid_id, parse_enum
 from kb.vocabulary import SERVICES
 from kb.workflow import ArticleStatus, ArticleType
@@ -265,6 +266,14 @@ def link_solution(s: Session, incident: Incident, actor: User, article: Article)
     _record(s, incident, actor, "link_solution", field="solution_id", old=old, new=article.id)
     s.flush()
     return incident
+
+
+def write_solution(s: Session, incident: Incident, author: User, data: Mapping[str, Any]) -> Article:
+    """A new draft solution written from the incident and linked to it in the same unit of work."""
+    _move(incident, "link_solution")
+    article = create_article(s, author, {**data, "type": ArticleType.SOLUTION.value})
+    link_solution(s, incident, author, article)
+    return article
 
 
 def escalate_incident(s: Session, incident: Incident, actor: User, *, tier: object, reason: object,

@@ -64,6 +64,9 @@ AT_RISK_SHARE = 0.2  # the last 20% of the resolve window
 def sla_state(*, now: datetime, created_at: datetime, resolve_by: datetime, resolved_at: datetime | None,
               paused_at: datetime | None = None) -> str:
     """on_track, at_risk (last 20% of the window), breached, or paused (the clock stands still)."""
+    if paused_at is not None and resolved_at is None:
+        # The clock stopped when the incident was paused: judge it at that moment, not now.
+        return "breached" if paused_at > resolve_by else "paused"
     if is_breached(now=now, resolve_by=resolve_by, resolved_at=resolved_at):
         return "breached"
     if resolved_at is not None:

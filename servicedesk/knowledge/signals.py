@@ -9,6 +9,7 @@ from sqlalchemy import Interval, and_, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from kb.models import Article
+from kb.workflow import ArticleStatus
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.workflow import IncidentStatus
 
@@ -79,6 +80,7 @@ def needs_attention(s: Session, *, limit: int = 50) -> list[tuple[Article, Signa
         .group_by(inc.solution_id)) if i is not None]
     signals = article_signals(s, candidates)
     worst = sorted((aid for aid, sig in signals.items() if sig.trouble > 0),
-                   key=lambda aid: (-signals[aid].trouble, aid))[:limit]
-    articles = {a.id: a for a in s.scalars(select(Article).where(Article.id.in_(worst)))}
-    return [(articles[aid], signals[aid]) for aid in worst if aid in articles]
+                   key=lambda aid: (-signals[aid].trouble, aid))
+    articles = {a.id: a for a in s.scalars(select(Article).where(Article.id.in_(worst),
+                                                                Article.status != ArticleStatus.RETIRED))}
+    return [(articles[aid], signals[aid]) for aid in worst if aid in articles][:limit]

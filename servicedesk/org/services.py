@@ -79,8 +79,8 @@ def upsert_subscriber(s: Session, actor: User, data: Mapping[str, Any]) -> Subsc
     sub.address = clean_text(data.get("address", sub.address), "address", max_len=300, required=False)
     if "service_level" in data:
         sub.service_level = parse_enum(ServiceLevel, data["service_level"], "service_level")
-    if data.get("zone"):
-        sub.zone = zone_by_code(s, data["zone"])
+    if "zone" in data:
+        sub.zone = zone_by_code(s, data["zone"]) if data["zone"] else None
     s.flush()
     return sub
 

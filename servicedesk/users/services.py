@@ -94,6 +94,24 @@ def set_password(s: Session, user: User, password: str) -> None:
     s.flush()
 
 
+def change_password(s: Session, user: User, current: str, new: str) -> None:
+    """Replaces the user's own password, only with the current one given right."""
+    if not user.check_password(current):
+        raise ValidationError("This is not your current password.", fields={"current_password": "wrong password"})
+    set_password(s, user, new)
+
+
+LOCALES = ("", "zh_CN", "en")
+
+
+def set_locale(s: Session, user: User, locale: str) -> None:
+    """The language the user chose for the pages ('' follows the browser)."""
+    if locale not in LOCALES:
+        raise ValidationError("Unknown language.", fields={"locale": "one of: zh_CN, en"})
+    user.locale = locale
+    s.flush()
+
+
 def authenticate(s: Session, username: str, password: str) -> User | None:
     """The active user with this name and password, else None (same answer for every failure)."""
     user = s.scalar(select(User).where(User.username == username.strip()))

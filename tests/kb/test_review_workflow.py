@@ -122,3 +122,12 @@ def test_retired_articles_cannot_be_edited(s, agent, lead):
     kb.retire_article(s, a, lead)
     with pytest.raises(Conflict):
         kb.update_article(s, a, agent, {"title": "x"})
+
+
+def test_review_queue_pages_oldest_first(s, agent):
+    arts = [factories.article(agent, title=f"待审文章{i}") for i in range(3)]
+    for a in arts:
+        kb.submit_article(s, a, agent)
+    assert kb.review_queue_count(s) == 3
+    assert [r.article_id for r in kb.review_queue(s, limit=2)] == [arts[0].id, arts[1].id]
+    assert [r.article_id for r in kb.review_queue(s, limit=2, offset=2)] == [arts[2].id]

@@ -190,3 +190,11 @@ def test_history_records_every_step(s, agent, lead, subscriber):
         select(IncidentEvent).where(IncidentEvent.incident_id == inc.id).order_by(IncidentEvent.id))]
     assert actions == ["create", "assign", "start", "escalate", "assign", "escalate", "link_solution",
                        "resolve", "verify", "close"]
+
+
+def test_writing_a_solution_from_an_incident_links_the_draft(s, agent, subscriber):
+    inc = factories.incident(agent, reporter=subscriber)
+    article = svc.write_solution(s, inc, agent, {k: v for k, v in factories.SOLUTION.items() if k != "type"})
+    assert article.type.value == "solution" and article.status.value == "draft"
+    assert inc.solution_id == article.id
+    assert _codes(inc)[0] == "solution_not_approved"
