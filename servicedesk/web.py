@@ -92,17 +92,21 @@ def register_template_helpers(app: Flask) -> None:
     def _service(code: str) -> str:
         return service_label(code, str(get_locale()))
 
+    # Globals, not a context processor: imported macros (badge, …) see them without "with context".
+    app.jinja_env.globals.update(
+        status_label=lambda v: label(STATUS_LABELS, v),
+        category_label=lambda v: label(CATEGORY_LABELS, v),
+        area_label=lambda v: label(AREA_LABELS, v),
+        type_label=lambda v: label(TYPE_LABELS, v),
+        role_label=lambda v: label(ROLE_LABELS, v),
+        channel_label=lambda v: label(CHANNEL_LABELS, v),
+        priority_label=lambda v: label(PRIORITY_LABELS, v),
+        SERVICES=SERVICES,
+    )
+
     @app.context_processor
-    def _labels() -> dict[str, Any]:
+    def _request_values() -> dict[str, Any]:
         return {
-            "status_label": lambda v: label(STATUS_LABELS, v),
-            "category_label": lambda v: label(CATEGORY_LABELS, v),
-            "area_label": lambda v: label(AREA_LABELS, v),
-            "type_label": lambda v: label(TYPE_LABELS, v),
-            "role_label": lambda v: label(ROLE_LABELS, v),
-            "channel_label": lambda v: label(CHANNEL_LABELS, v),
-            "priority_label": lambda v: label(PRIORITY_LABELS, v),
-            "SERVICES": SERVICES,
             "current_locale": str(get_locale()),
             "request_path": request.full_path.rstrip("?") if request else "/",
         }

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_login import FlaskLoginClient
 from sqlalchemy import Engine, text
@@ -59,6 +59,17 @@ def app(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[Flask]:
     outer = connection.begin()
     db.session.remove()
     db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+
+    @application.before_request
+    def _like_a_new_request() -> None:
+        # The test keeps one app context open, so `g` (logged-in user, locale, CSRF token) would
+        # leak between requests; and what the test set up exists before the request, as in
+        # production, so a request that rolls back its own work keeps the test's data.
+        for key in list(vars(g)):
+            delattr(g, key)
+        db.session.commit()
+
+    application.before_request_funcs[None].insert(0, application.before_request_funcs[None].pop())
     ctx = application.app_context()
     ctx.push()
     try:

@@ -1,3 +1,143 @@
-from flask import Blueprint
+"""Logging in and out, the language switch, and the user's own profile (password, API tokens, language)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.wrappers import Response
+
+from kb.errors import DomainError
+from servicedesk import db
+from servicedesk.auth.forms import (
+    LanguageForm,
+    LocaleForm,
+    LoginForm,
+    PasswordForm,
+    RevokeTokenForm,
+    TokenForm,
+    apply_domain_error,
+)
+from servicedesk.auth.setup import current
+from servicedesk.i18n import LANG_COOKIE
+from servicedesk.users.models import User
+from servicedesk.users.services import authenticate, change_password, issue_token, revoke_token, set_locale
+from servicedesk.web import safe_next
 
 bp = Blueprint("auth", __name__)
+
+LANG_COOKIE_AGE = 365 * 24 * 3600
+
+
+def home_for(user: User) -> str:
+    """Where a user lands after logging in: staff at the queue, subscribers at their incidents."""
+    return url_for("incidents.queue") if user.is_staff else url_for("portal.my_incidents")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), home_for(current_user)))
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        user = authenticate(db.session(), form.username.data or "", form.password.data or "")
+        if user is not None:
+            login_user(user, remember=bool(form.remember.data))
+            db.session.commit()
+            flash(_("Welcome, %(name)s.", name=user.name), "success")
+            return redirect(safe_next(form.next.data, home_for(user)))
+        form.password.errors = [_("Wrong username or password, or the account is locked.")]
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("portal.home"))
+
+
+@bp.post("/lang")
+def set_language() -> Response:
+    form = LanguageForm()
+    response = redirect(safe_next(form.next.data, url_for("portal.home")))
+    if not form.validate():
+        return response
+    lang = form.lang.data or ""
+    response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_AGE, httponly=True, samesite="Lax",
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+    user = current()
+    if user is not None:
+        set_locale(db.session(), user, lang)
+        db.session.commit()
+    return response
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> Any:
+    user = current()
+    assert user is not None
+    forms = {
+        "password": PasswordForm(user, prefix="pw"),
+        "token": TokenForm(prefix="tok"),
+        "locale": LocaleForm(prefix="loc", data={"locale": user.locale or ""}),
+    }
+    new_token = None
+    if request.method == "POST":
+        outcome = _profile_action(user, forms)
+        if isinstance(outcome, Response):
+            return outcome
+        new_token = outcome
+    page = render_template("auth/profile.html", user=user, forms=forms, new_token=new_token,
+                           tokens=sorted(user.tokens, key=lambda t: t.created_at, reverse=True),
+                           revoke_form=RevokeTokenForm(prefix="rv", formdata=None))
+    response = make_response(page)
+    if new_token:
+        response.headers["Cache-Control"] = "no-store"  # the secret must not linger in a cache
+    return response
+
+
+def _profile_action(user: User, forms: dict[str, Any]) -> Response | str | None:
+    """Runs the one action the profile page posted: a redirect, a new token's secret, or None to re-render."""
+    s = db.session()
+    pw, tok, loc = forms["password"], forms["token"], forms["locale"]
+    revoke = RevokeTokenForm(prefix="rv")
+    if pw.submit.data:
+        if not pw.validate():
+            return None
+        try:
+            change_password(s, user, pw.current_password.data or "", pw.new_password.data or "")
+        except DomainError as exc:
+            apply_domain_error(pw, exc)
+            return None
+        message = _("Your password has been changed.")
+    elif tok.submit.data:
+        if not tok.validate():
+            return None
+        secret = issue_token(s, user, tok.name.data or "")
+        db.session.commit()
+        forms["token"] = TokenForm(prefix="tok", formdata=None)
+        return secret
+    elif revoke.submit.data:
+        token_id = str(revoke.token_id.data or "")
+        try:
+            revoke_token(s, user, int(token_id) if revoke.validate() and token_id.isdigit() else 0)
+        except DomainError:  # not one of the user's tokens, or already gone
+            flash(_("This token does not exist any more."), "error")
+            return redirect(url_for("auth.profile"))
+        message = _("The token has been revoked; it no longer works.")
+    elif loc.submit.data:
+        if not loc.validate():
+            return None
+        set_locale(s, user, loc.locale.data or "")
+        refresh()  # say the confirmation in the language just chosen
+        message = _("Language saved.")
+    else:
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("auth.profile"))

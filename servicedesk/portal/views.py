@@ -1,3 +1,197 @@
-from flask import Blueprint
+"""The self-service portal: search first, report a fault, follow it, and confirm or reject the fix."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, NamedTuple
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from kb.errors import Conflict, ValidationError
+from kb.models import Article, ArticleRevision
+from kb.permissions import is_public
+from kb.workflow import ArticleStatus, Visibility
+from servicedesk import db
+from servicedesk.auth.forms import apply_domain_error
+from servicedesk.auth.setup import current
+from servicedesk.formerrors import domain_message
+from servicedesk.incidents.models import Incident
+from servicedesk.incidents.services import (
+    REOPEN_WINDOW_DAYS,
+    create_incident,
+    get_incident,
+    reopen_incident,
+    verify_incident,
+)
+from servicedesk.incidents.workflow import IncidentStatus
+from servicedesk.portal.forms import ConfirmFixForm, RejectFixForm, ReopenForm, ReportForm
+from servicedesk.users.models import User
 
 bp = Blueprint("portal", __name__)
+
+PORTAL_SERVICES = ("broadband", "iptv", "cable_tv", "satellite_tv", "leased_line")
+POPULAR_PER_SERVICE = 5
+PER_PAGE = 20
+
+# What each history entry means to the subscriber; staff names and internal notes stay on the staff pages.
+EVENT_LABELS: dict[str, Any] = {
+    "create": _l("Report received"),
+    "assign": _l("Assigned to an engineer"),
+    "start": _l("An engineer is working on it"),
+    "pend": _l("On hold"),
+    "resume": _l("Work resumed"),
+    "escalate": _l("Handed to a specialist team"),
+    "link_solution": _l("A solution was found"),
+    "resolve": _l("Fixed: waiting for your confirmation"),
+    "verify": _l("Fix confirmed"),
+    "reject_fix": _l("Not fixed: sent back to the engineers"),
+    "close": _l("Closed"),
+    "reopen": _l("Reopened"),
+}
+# What the services say when a portal link leads nowhere; listed so the catalog carries them, since the
+# error pages translate a message by its exact text.
+NOT_FOUND_MESSAGES = (_l("No such incident."), _l("No such article."))
+NOTES_SHOWN = frozenset({"resolve", "reopen"})
+# The four steps a subscriber sees, and the step each status stands at.
+STEPS = (_l("Reported"), _l("Being fixed"), _l("Fixed"), _l("Closed"))
+STEP_OF = {IncidentStatus.NEW: 0, IncidentStatus.ASSIGNED: 1, IncidentStatus.IN_PROGRESS: 1,
+           IncidentStatus.PENDING: 1, IncidentStatus.RESOLVED: 2, IncidentStatus.CLOSED: 3}
+
+
+class Popular(NamedTuple):
+    id: int
+    title: str
+
+
+def popular_articles(s: Session, services: tuple[str, ...], per_service: int) -> dict[str, list[Popular]]:
+    """The most-read approved public articles of each service."""
+    stmt = (select(Article.id, ArticleRevision.title, ArticleRevision.services)
+            .join(ArticleRevision, Article.live_revision_id == ArticleRevision.id)
+            .where(Article.status == ArticleStatus.APPROVED, ArticleRevision.visibility == Visibility.PUBLIC)
+            .order_by(Article.view_count.desc(), Article.id.desc())
+            .execution_options(yield_per=200))
+    popular: dict[str, list[Popular]] = {code: [] for code in services}
+    wanted = len(services) * per_service
+    for row in s.execute(stmt):
+        for code in row.services or ():
+            if code in popular and len(popular[code]) < per_service:
+                popular[code].append(Popular(row.id, row.title))
+                wanted -= 1
+        if not wanted:
+            break  # every service has its share: read no further
+    return popular
+
+
+def respond_minutes(incident: Incident) -> int:
+    return max(1, round((incident.respond_by - incident.created_at) / timedelta(minutes=1)))
+
+
+@bp.get("/")
+def home() -> str:
+    popular = popular_articles(db.session(), PORTAL_SERVICES, POPULAR_PER_SERVICE)
+    return render_template("portal/home.html", popular=popular,
+                           respond_minutes=round(current_app.extensions["sla_policy"].respond_minutes))
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@login_required
+def report() -> Any:
+    user = current()
+    assert user is not None
+    form = ReportForm()
+    if form.validate_on_submit():
+        data = {name: form[name].data for name in ("service", "customer_account", "area", "title", "description")}
+        try:
+            incident = create_incident(db.session(), user, {**data, "category": "fault", "channel": "portal"},
+                                       policy=current_app.extensions["sla_policy"])
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_domain_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Thank you. Your report has been received as incident %(number)s.", number=incident.number),
+                  "success")
+            return redirect(url_for("portal.my_incident", incident_id=incident.id))
+    return render_template("portal/report.html", form=form)
+
+
+@bp.get("/my/incidents")
+@login_required
+def my_incidents() -> str:
+    user = current()
+    assert user is not None
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    mine = Incident.reporter_id == user.id
+    total = db.session.scalar(select(func.count()).select_from(Incident).where(mine)) or 0
+    incidents = db.session.scalars(select(Incident).where(mine).order_by(Incident.created_at.desc(), Incident.id.desc())
+                                   .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    return render_template("portal/my_incidents.html", incidents=incidents, page=page, per_page=PER_PAGE,
+                           total=total)
+
+
+@bp.route("/my/incidents/<int:incident_id>", methods=["GET", "POST"])
+@login_required
+def my_incident(incident_id: int) -> Any:
+    user = current()
+    assert user is not None
+    incident = get_incident(db.session(), user, incident_id)
+    if incident.reporter_id != user.id:
+        if user.is_staff:
+            return redirect(url_for("incidents.detail", incident_id=incident.id))
+        abort(404)
+    forms = {"confirm": ConfirmFixForm(prefix="confirm"), "reject": RejectFixForm(prefix="reject"),
+             "reopen": ReopenForm(prefix="reopen")}
+    if request.method == "POST":
+        done = _verdict(incident, user, forms)
+        if done is not None:
+            return done
+    return render_template("portal/my_incident.html", incident=incident, forms=forms, timeline=_timeline(incident),
+                           steps=STEPS, step=STEP_OF[incident.status], respond_minutes=respond_minutes(incident),
+                           solution_public=incident.solution is not None and is_public(incident.solution))
+
+
+def _verdict(incident: Incident, user: User, forms: dict[str, Any]) -> Response | None:
+    """Records the subscriber's verdict (confirm, reject, reopen); None re-renders the page with the errors."""
+    s = db.session()
+    confirm, reject, reopen = forms["confirm"], forms["reject"], forms["reopen"]
+    try:
+        if confirm.submit.data and confirm.validate():
+            verify_incident(s, incident, user, accepted=True, rating=confirm.rating.data,
+                            comment=confirm.comment.data or "")
+            message = _("Thank you for confirming. We are glad it works again.")
+        elif reject.submit.data and reject.validate():
+            verify_incident(s, incident, user, accepted=False, comment=reject.reason.data)
+            message = _("We are sorry it is not fixed yet. The engineers have your incident back and will contact you.")
+        elif reopen.submit.data and reopen.validate():
+            reopen_incident(s, incident, user, reopen.reason.data,
+                            window_days=current_app.config.get("REOPEN_WINDOW_DAYS", REOPEN_WINDOW_DAYS))
+            message = _("The incident has been reopened. The engineers will contact you.")
+        else:
+            return None
+    except ValidationError as exc:
+        db.session.rollback()
+        apply_domain_error(next(f for f in forms.values() if f.submit.data), exc)
+        return None
+    except Conflict as exc:
+        db.session.rollback()
+        flash(domain_message(exc), "error")
+        return redirect(url_for("portal.my_incident", incident_id=incident.id))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("portal.my_incident", incident_id=incident.id))
+
+
+def _timeline(incident: Incident) -> list[dict[str, Any]]:
+    entries = []
+    for event in incident.events:
+        if event.action == "assign" and not event.new:
+            continue  # taken off someone's desk: nothing the subscriber needs to follow
+        entries.append({"at": event.at, "label": EVENT_LABELS.get(event.action, event.action),
+                        "note": event.note if event.action in NOTES_SHOWN else "", "action": event.action})
+    return entries

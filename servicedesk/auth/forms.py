@@ -1,0 +1,97 @@
+"""Forms of the login, language and profile pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from kb.errors import DomainError
+from servicedesk.formerrors import attach_domain_error
+from servicedesk.users.models import User
+from servicedesk.users.services import MIN_PASSWORD
+
+# Each language is named in itself, so anyone can find their own.
+LANGUAGE_CHOICES = [("zh_CN", "中文"), ("en", "English")]
+
+def new_password_field(label: Any) -> PasswordField:
+    """A field for choosing a password, checked as the service will check it."""
+    return PasswordField(label, render_kw={"autocomplete": "new-password"}, validators=[
+        DataRequired(message=_l("Enter a new password.")),
+        Length(min=MIN_PASSWORD, max=200,
+               message=_l("The password needs at least %(min)d characters.", min=MIN_PASSWORD)),
+    ])
+
+
+def repeat_password_field(label: Any, of: str) -> PasswordField:
+    """The same password typed again, which must match the field named `of`."""
+    return PasswordField(label, render_kw={"autocomplete": "new-password"}, validators=[
+        DataRequired(message=_l("Repeat the password.")),
+        EqualTo(of, message=_l("The two passwords do not match.")),
+    ])
+
+
+def apply_domain_error(form: FlaskForm, exc: DomainError) -> None:
+    """A service's refusal beside its fields, with its sentence above the form."""
+    attach_domain_error(form, exc, summary=True)
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(message=_l("Enter your username.")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(message=_l("Enter your password.")), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField(_l("Keep me logged in on this device"))
+    next = HiddenField()
+    submit = SubmitField(_l("Log in"))
+
+
+class LanguageForm(FlaskForm):
+    """The language switch in the page header."""
+
+    lang = SelectField(_l("Language"), choices=LANGUAGE_CHOICES)
+    next = HiddenField()
+
+
+class LocaleForm(FlaskForm):
+    """The language preference on the profile page; empty means: follow the browser."""
+
+    locale = RadioField(_l("Show the desk in"), choices=[*LANGUAGE_CHOICES, ("", _l("Same as my browser"))])
+    submit = SubmitField(_l("Save language"))
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(message=_l("Enter your current password."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = new_password_field(_l("New password"))
+    confirm = repeat_password_field(_l("Repeat the new password"), "new_password")
+    submit = SubmitField(_l("Change password"))
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("What is the token for?"),
+        validators=[DataRequired(message=_l("Give the token a name you will recognise.")), Length(max=100)],
+    )
+    submit = SubmitField(_l("Create token"))
+
+
+class RevokeTokenForm(FlaskForm):
+    token_id = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Revoke"))
