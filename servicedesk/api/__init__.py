@@ -15,4 +15,14 @@ from servicedesk.api import common  # noqa: E402
 
 bp.before_request(common.guard)
 
-from servicedesk.api import articles, health, incidents, openapi, search, users  # noqa: E402, F401
+from servicedesk.api import (  # noqa: E402, F401
+    articles,
+    attachments,
+    health,
+    incidents,
+    notifications,
+    openapi,
+    org,
+    search,
+    users,
+)

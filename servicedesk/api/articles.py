@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from kb import services as kb
 from kb.actors import is_staff
-from kb.errors import NotFound, ValidationError
+from kb.diff import diff_revisions
+from kb.errors import Conflict, NotFound, ValidationError
 from kb.models import Article, ArticleRevision
 from kb.workflow import ArticleStatus, ArticleType
 from servicedesk.api import bp
@@ -21,6 +22,7 @@ from servicedesk.api.common import (
     choice_arg,
     commit,
     id_exists,
+    int_arg,
     int_value,
     json_body,
     name_value,
@@ -31,6 +33,7 @@ from servicedesk.api.common import (
     user,
 )
 from servicedesk.incidents.services import incident_counts_for
+from servicedesk.knowledge.signals import article_signals, needs_attention
 from servicedesk.users.models import User
 
 Reply = tuple[dict[str, Any], int]
@@ -44,8 +47,18 @@ def load_article(article_id: int) -> Article:
 
 
 def article_json(a: Article) -> dict[str, Any]:
+    if is_staff(actor()):
+        sig = article_signals(session(), [a.id])[a.id]
+        return ser.article(a, actor(), sig.linked, sig)
     count = incident_counts_for(session(), [a.id]).get(a.id, 0)
     return ser.article(a, actor(), count)
+
+
+def load_revision(a: Article, number: int) -> ArticleRevision:
+    found = next((r for r in a.revisions if r.number == number), None)
+    if found is None:
+        raise NotFound(f"Revision {number} does not exist.")
+    return found
 
 
 @bp.get("/articles")
@@ -137,3 +150,48 @@ def list_revisions(article_id: int) -> dict[str, Any]:
     stmt = (select(ArticleRevision).where(ArticleRevision.article_id == a.id)
             .order_by(ArticleRevision.number.desc()))
     return paginate(session(), stmt, page, per_page, ser.revision)
+
+
+@bp.get("/articles/<int:article_id>/revisions/<int:old>/diff/<int:new>")
+def diff_article_revisions(article_id: int, old: int, new: int) -> dict[str, Any]:
+    me = user()
+    a = load_article(article_id)
+    require(is_staff(me), "Only staff compare an article's revisions.")
+    before, after = load_revision(a, old), load_revision(a, new)
+    changes = [ser.field_diff(d) for d in diff_revisions(before, after)]
+    return {"from": before.number, "to": after.number, "fields": changes}
+
+
+@bp.post("/articles/<int:article_id>/revisions/<int:number>/restore")
+def restore_article_revision(article_id: int, number: int) -> dict[str, Any]:
+    data = json_body(allowed=("version",))
+    version = int_value(data, "version", required=False)
+    a = load_article(article_id)
+    if version is not None and version != a.latest.version:
+        # The same rule PATCH applies: restoring over an edit you have not seen would silently lose it.
+        raise Conflict("Someone else saved this article meanwhile; reload it and try again.", code="edit_conflict")
+    kb.restore_revision(session(), a, user(), number)
+    commit()
+    return article_json(a)
+
+
+@bp.post("/articles/<int:article_id>/helpful")
+@anonymous_allowed
+def mark_helpful(article_id: int) -> dict[str, Any]:
+    json_body(allowed=())
+    a = load_article(article_id)
+    helpful = kb.record_helpful(session(), a)
+    commit()
+    return {"id": a.id, "helpful": helpful}
+
+
+@bp.get("/articles/needs-attention")
+def articles_needing_attention() -> dict[str, Any]:
+    me = user()
+    require(is_staff(me), "Only staff see the articles that need attention.")
+    errors: dict[str, str] = {}
+    limit = int_arg("limit", 50, 1, 100, errors)
+    if errors:
+        raise ValidationError("Bad limit.", fields=errors)
+    items = [ser.needs_attention_item(a, sig) for a, sig in needs_attention(session(), limit=limit)]
+    return {"items": items, "total": len(items)}

@@ -63,7 +63,7 @@ def _access() -> str:
 
 def guard() -> None:
     """Size limit, query hygiene, authentication and CSRF, in that order; registered on the blueprint."""
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    limit = request.max_content_length  # the app's limit, raised for the upload routes
     if limit and request.content_length and request.content_length > limit:
         raise RequestEntityTooLarge()
     bad = sorted(name for name, value in request.args.items(multi=True) if _CONTROL.search(value))

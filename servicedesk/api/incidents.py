@@ -4,40 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
-from sqlalchemy import or_, select
+from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kb import services as kb
 from kb.actors import is_staff
-from kb.errors import NotFound, ValidationError
+from kb.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from kb.search.service import suggest_for_incident
 from servicedesk.api import bp
 from servicedesk.api import serializers as ser
 from servicedesk.api.common import (
+    MAX_ID,
     bool_value,
-    choice_arg,
     commit,
     id_exists,
     int_value,
     json_body,
-    like_pattern,
     name_value,
-    page_args,
     paginate,
     session,
     user,
     user_by_name,
 )
+from servicedesk.api.incident_filters import incident_list_query
 from servicedesk.incidents import services as svc
 from servicedesk.incidents.models import Incident
-from servicedesk.incidents.workflow import Area, Category, IncidentStatus
 from servicedesk.search import current_index
 from servicedesk.users.models import User
 
 Reply = tuple[dict[str, Any], int]
 CREATE_FIELDS = ("title", "description", "service", "category", "area", "customer_account", "channel",
-                 "priority", "reporter")
+                 "priority", "reporter", "zone")
+BULK_MAX = 100
+LIST_OPTIONS = (selectinload(Incident.assignee), selectinload(Incident.reporter), selectinload(Incident.zone),
+                selectinload(Incident.group), selectinload(Incident.subscriber), selectinload(Incident.repeat_of))
 
 
 def load_incident(incident_id: int) -> Incident:
@@ -51,43 +52,21 @@ def incident_json(i: Incident) -> dict[str, Any]:
     return ser.incident(i, user())
 
 
+def load_for_change(incident_id: int, data: dict[str, Any]) -> Incident:
+    """The incident to act on; when the body names the "version" the caller saw, it must still be current."""
+    version = int_value(data, "version", required=False)
+    i = load_incident(incident_id)
+    if version is not None and version != i.version:
+        raise Conflict(f"The incident changed since you read it (version {version}, now {i.version}); "
+                       "reload it and try again.", code="stale_version",
+                       fields={"version": f"now {i.version}"})
+    return i
+
+
 @bp.get("/incidents")
 def list_incidents() -> dict[str, Any]:
-    me = user()
-    errors: dict[str, str] = {}
-    page, per_page = page_args(errors)
-    statuses = choice_arg("status", [s.value for s in IncidentStatus], errors)
-    areas = choice_arg("area", [a.value for a in Area], errors)
-    categories = choice_arg("category", [c.value for c in Category], errors)
-    services = [v.strip() for v in request.args.get("service", "").split(",") if v.strip()]
-    if errors:
-        raise ValidationError("Bad filter or paging values.", fields=errors)
-    stmt = select(Incident).order_by(Incident.created_at.desc(), Incident.id.desc())
-    if not is_staff(me):
-        stmt = stmt.where(Incident.reporter_id == me.id)
-    if statuses:
-        stmt = stmt.where(Incident.status.in_([IncidentStatus(s) for s in statuses]))
-    if areas:
-        stmt = stmt.where(Incident.area.in_([Area(a) for a in areas]))
-    if categories:
-        stmt = stmt.where(Incident.category.in_([Category(c) for c in categories]))
-    if services:
-        stmt = stmt.where(Incident.service.in_(services))
-    assignee = request.args.get("assignee", "").strip()
-    if assignee == "none":
-        stmt = stmt.where(Incident.assignee_id.is_(None))
-    elif assignee == "me":
-        stmt = stmt.where(Incident.assignee_id == me.id)
-    elif assignee:
-        stmt = stmt.where(Incident.assignee_id == select(User.id).where(User.username == assignee).scalar_subquery())
-    q = request.args.get("q", "").strip()
-    if q:
-        pattern = like_pattern(q[:200])
-        stmt = stmt.where(or_(Incident.title.ilike(pattern, escape="\\"),
-                              Incident.number.ilike(pattern, escape="\\"),
-                              Incident.customer_account.ilike(pattern, escape="\\")))
-    return paginate(session(), stmt, page, per_page, ser.incident_summary,
-                    options=[selectinload(Incident.assignee), selectinload(Incident.reporter)])
+    stmt, page, per_page = incident_list_query(session(), user())
+    return paginate(session(), stmt, page, per_page, ser.incident_summary, options=LIST_OPTIONS)
 
 
 @bp.post("/incidents")
@@ -115,9 +94,9 @@ def incident_suggestions(incident_id: int) -> dict[str, Any]:
 
 @bp.put("/incidents/<int:incident_id>/solution")
 def link_solution(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("article_id",))
+    data = json_body(allowed=("article_id", "version"))
     article_id = int_value(data, "article_id")
-    i = load_incident(incident_id)
+    i = load_for_change(incident_id, data)
     try:
         article = kb.get_article(session(), user(), article_id) if article_id and id_exists(article_id) else None
     except NotFound:
@@ -129,14 +108,18 @@ def link_solution(incident_id: int) -> dict[str, Any]:
     return incident_json(i)
 
 
-@bp.post("/incidents/<int:incident_id>/assign")
-def assign_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("assignee",))
+def _assignee(data: dict[str, Any]) -> User | None:
     if "assignee" not in data:
         raise ValidationError("Name the assignee (a username, or null to unassign).",
                               fields={"assignee": "required"})
-    assignee = user_by_name(session(), name_value(data, "assignee", required=False), "assignee")
-    i = load_incident(incident_id)
+    return user_by_name(session(), name_value(data, "assignee", required=False), "assignee")
+
+
+@bp.post("/incidents/<int:incident_id>/assign")
+def assign_incident(incident_id: int) -> dict[str, Any]:
+    data = json_body(allowed=("assignee", "version"))
+    assignee = _assignee(data)
+    i = load_for_change(incident_id, data)
     svc.assign_incident(session(), i, user(), assignee)
     commit()
     return incident_json(i)
@@ -144,8 +127,7 @@ def assign_incident(incident_id: int) -> dict[str, Any]:
 
 @bp.post("/incidents/<int:incident_id>/start")
 def start_incident(incident_id: int) -> dict[str, Any]:
-    json_body(allowed=())
-    i = load_incident(incident_id)
+    i = load_for_change(incident_id, json_body(allowed=("version",)))
     svc.start_work(session(), i, user())
     commit()
     return incident_json(i)
@@ -153,8 +135,8 @@ def start_incident(incident_id: int) -> dict[str, Any]:
 
 @bp.post("/incidents/<int:incident_id>/pend")
 def pend_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("reason",))
-    i = load_incident(incident_id)
+    data = json_body(allowed=("reason", "version"))
+    i = load_for_change(incident_id, data)
     svc.pend_incident(session(), i, user(), data.get("reason"))
     commit()
     return incident_json(i)
@@ -162,8 +144,7 @@ def pend_incident(incident_id: int) -> dict[str, Any]:
 
 @bp.post("/incidents/<int:incident_id>/resume")
 def resume_incident(incident_id: int) -> dict[str, Any]:
-    json_body(allowed=())
-    i = load_incident(incident_id)
+    i = load_for_change(incident_id, json_body(allowed=("version",)))
     svc.resume_incident(session(), i, user())
     commit()
     return incident_json(i)
@@ -171,10 +152,10 @@ def resume_incident(incident_id: int) -> dict[str, Any]:
 
 @bp.post("/incidents/<int:incident_id>/escalate")
 def escalate_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("tier", "reason", "assignee"))
+    data = json_body(allowed=("tier", "reason", "assignee", "version"))
     tier = int_value(data, "tier")
     assignee = user_by_name(session(), name_value(data, "assignee", required=False), "assignee")
-    i = load_incident(incident_id)
+    i = load_for_change(incident_id, data)
     svc.escalate_incident(session(), i, user(), tier=tier, reason=data.get("reason"), assignee=assignee)
     commit()
     return incident_json(i)
@@ -182,8 +163,8 @@ def escalate_incident(incident_id: int) -> dict[str, Any]:
 
 @bp.post("/incidents/<int:incident_id>/resolve")
 def resolve_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("note",))
-    i = load_incident(incident_id)
+    data = json_body(allowed=("note", "version"))
+    i = load_for_change(incident_id, data)
     svc.resolve_incident(session(), i, user(), data.get("note"))
     commit()
     return incident_json(i)
@@ -191,10 +172,10 @@ def resolve_incident(incident_id: int) -> dict[str, Any]:
 
 @bp.post("/incidents/<int:incident_id>/verify")
 def verify_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("accepted", "rating", "comment", "method"))
+    data = json_body(allowed=("accepted", "rating", "comment", "method", "version"))
     accepted = bool_value(data, "accepted")
     rating = int_value(data, "rating", required=False)
-    i = load_incident(incident_id)
+    i = load_for_change(incident_id, data)
     svc.verify_incident(session(), i, user(), accepted=accepted, rating=rating, comment=data.get("comment", ""),
                         method=data.get("method"))
     commit()
@@ -203,8 +184,7 @@ def verify_incident(incident_id: int) -> dict[str, Any]:
 
 @bp.post("/incidents/<int:incident_id>/close")
 def close_incident(incident_id: int) -> dict[str, Any]:
-    json_body(allowed=())
-    i = load_incident(incident_id)
+    i = load_for_change(incident_id, json_body(allowed=("version",)))
     svc.close_incident(session(), i, user())
     commit()
     return incident_json(i)
@@ -212,9 +192,61 @@ def close_incident(incident_id: int) -> dict[str, Any]:
 
 @bp.post("/incidents/<int:incident_id>/reopen")
 def reopen_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("reason",))
-    i = load_incident(incident_id)
+    data = json_body(allowed=("reason", "version"))
+    i = load_for_change(incident_id, data)
     window = int(current_app.config.get("REOPEN_WINDOW_DAYS", svc.REOPEN_WINDOW_DAYS))
     svc.reopen_incident(session(), i, user(), data.get("reason"), window_days=window)
     commit()
     return incident_json(i)
+
+
+def _bulk_ids(data: dict[str, Any]) -> list[int]:
+    ids = data.get("ids")
+    if not isinstance(ids, list) or not ids:
+        raise ValidationError("'ids' is a list of incident ids.", fields={"ids": "a non-empty list of ids"})
+    if len(ids) > BULK_MAX:
+        raise ValidationError(f"At most {BULK_MAX} incidents at once.", fields={"ids": f"at most {BULK_MAX}"})
+    bad = [str(v) for v in ids if not isinstance(v, int) or isinstance(v, bool)]
+    if bad:
+        raise ValidationError("Incident ids are whole numbers.", fields={"ids": "not ids: " + ", ".join(bad[:10])})
+    repeated = sorted({v for v in ids if ids.count(v) > 1})
+    if repeated:
+        raise ValidationError("An incident is named twice.",
+                              fields={"ids": "repeated: " + ", ".join(map(str, repeated))})
+    return [int(v) for v in ids]
+
+
+@bp.post("/incidents/bulk-assign")
+def bulk_assign() -> dict[str, Any]:
+    """All or nothing: one unknown id or one refused move and no incident changes."""
+    me = user()
+    if not is_staff(me):
+        raise Forbidden("Only service-desk staff assign incidents.")
+    data = json_body(allowed=("ids", "assignee"))
+    ids = _bulk_ids(data)
+    assignee = _assignee(data)
+    valid = [v for v in ids if 0 < v <= MAX_ID]
+    found = {i.id: i for i in session().scalars(select(Incident).where(Incident.id.in_(valid))
+                                                .options(*LIST_OPTIONS))}
+    missing = [str(v) for v in ids if v not in found]
+    if missing:
+        raise ValidationError("Unknown incident id(s): " + ", ".join(missing) + "; nothing was assigned.",
+                              fields={"ids": "no such incident: " + ", ".join(missing)})
+    refused: dict[str, DomainError] = {}
+    for incident_id in ids:
+        try:
+            svc.assign_incident(session(), found[incident_id], me, assignee)
+        except DomainError as exc:
+            refused[f"ids.{incident_id}"] = exc
+    if refused:
+        kinds = {(exc.status, exc.code) for exc in refused.values()}
+        status, code = kinds.pop() if len(kinds) == 1 else (409, "bulk_refused")
+        names = ", ".join(found[int(k[4:])].number or k[4:] for k in refused)
+        fields = {name: reason for exc in refused.values() for name, reason in exc.fields.items()}
+        fields.update({k: exc.message for k, exc in refused.items()})
+        error = DomainError(f"Nothing was assigned: refused for {names}.", code=code, fields=fields)
+        error.status = status
+        raise error
+    commit()
+    items = [ser.incident_summary(found[v]) for v in ids]
+    return {"items": items, "total": len(items)}

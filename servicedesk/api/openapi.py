@@ -1,191 +1,18 @@
 """The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
 
-Enumerations come from the domain modules, so the document follows the code; a test checks that every
-route the blueprint registers is described here and that the document validates.
+The schemas live in openapi_schemas; here are the paths. Enumerations come from the domain modules, so the
+document follows the code; a test checks that every route the blueprint registers is described here and
+that the document validates.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Any
-
-from kb.actors import Role
-from kb.vocabulary import SERVICES
-from kb.workflow import ArticleStatus, ArticleType, Decision, RevisionStatus, Visibility
+from kb.attachments import ALLOWED, MAX_PER_ARTICLE
+from kb.workflow import ArticleType, Visibility
 from servicedesk.api import bp
 from servicedesk.api.common import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, open_endpoint
-from servicedesk.incidents.workflow import Area, Category, Channel, IncidentStatus, Priority, VerificationMethod
-
-J = dict[str, Any]
-
-STR: J = {"type": "string"}
-INT: J = {"type": "integer"}
-BOOL: J = {"type": "boolean"}
-TIME: J = {"type": "string", "format": "date-time"}
-STR_LIST: J = {"type": "array", "items": STR}
-
-
-def ref(name: str) -> J:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def null(schema: J) -> J:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def enum(cls: type[StrEnum]) -> J:
-    return {"type": "string", "enum": [m.value for m in cls]}
-
-
-def obj(props: J, required: tuple[str, ...] = ()) -> J:
-    """An object schema; responses stay open so fields can be added without breaking clients."""
-    out: J = {"type": "object", "properties": props}
-    if required:
-        out["required"] = list(required)
-    return out
-
-
-def input_obj(props: J, required: tuple[str, ...] = ()) -> J:
-    """A request body: the API refuses fields it does not know (400 naming them)."""
-    return {**obj(props, required), "additionalProperties": False}
-
-
-def page_of(item: str) -> J:
-    return obj({"items": {"type": "array", "items": ref(item)}, "total": INT, "page": INT, "per_page": INT},
-               ("items", "total", "page", "per_page"))
-
-
-def list_of(item: str) -> J:
-    return obj({"items": {"type": "array", "items": ref(item)}, "total": INT}, ("items", "total"))
-
-
-CONTENT: J = {
-    "title": {"type": "string", "maxLength": 200},
-    "body": {"type": "string", "description": "Markdown"},
-    "symptom": {"type": "string", "description": "Markdown; solutions only (现象)"},
-    "cause": {"type": "string", "description": "Markdown; solutions only (原因)"},
-    "steps": {"type": "string", "description": "Markdown; solutions only (处理步骤)"},
-    "services": {"type": "array", "items": {"type": "string", "enum": list(SERVICES)}},
-    "category": {"type": "string", "maxLength": 80},
-    "tags": STR_LIST,
-    "fault_codes": STR_LIST,
-    "device_models": STR_LIST,
-    "visibility": enum(Visibility),
-}
-REVIEW: J = obj({"revision": INT, "reviewer": null(STR), "content_ok": BOOL, "form_ok": BOOL,
-                 "decision": enum(Decision), "comment": STR, "decided_at": TIME})
-REVISION: J = obj({"number": INT, "status": enum(RevisionStatus), "version": INT, **CONTENT, "author": null(STR),
-                   "created_at": TIME, "updated_at": TIME, "submitted_at": null(TIME), "decided_at": null(TIME),
-                   "reviews": {"type": "array", "items": ref("Review")}})
-ARTICLE: J = obj({
-    "id": INT, "type": enum(ArticleType), "status": enum(ArticleStatus), **CONTENT, "author": null(STR),
-    "created_at": TIME, "updated_at": TIME, "retired_at": null(TIME), "incident_count": INT,
-    "revision": {"type": "integer", "description": "Number of the revision shown (the live one, else the draft)"},
-    "version": {"type": "integer", "description": "Send back as 'version' on PATCH for optimistic locking"},
-    "reviews": {"type": "array", "items": ref("Review")},
-    "pending_revision": {**null(ref("Revision")),
-                         "description": "Staff only: a newer revision in draft or review while this one is live"},
-})
-ARTICLE_SUMMARY: J = obj({
-    "id": INT, "type": enum(ArticleType), "status": enum(ArticleStatus), "title": STR,
-    "visibility": enum(Visibility), "services": STR_LIST, "category": STR, "tags": STR_LIST,
-    "author": null(STR), "created_at": TIME, "updated_at": TIME, "version": INT,
-    "pending_revision": null(enum(RevisionStatus)),
-})
-HIT: J = obj({"id": INT, "title": STR, "type": enum(ArticleType), "status": enum(ArticleStatus), "score": {
-    "type": "number"}, "highlights": {**STR_LIST, "description": "HTML fragments with <mark> around matches"},
-    "services": STR_LIST, "tags": STR_LIST, "summary": STR})
-FACET: J = {"type": "object", "additionalProperties": INT}
-SEARCH_RESULT: J = obj({
-    "items": {"type": "array", "items": ref("SearchHit")}, "total": INT, "page": INT, "per_page": INT,
-    "facets": obj({"type": FACET, "service": FACET, "tag": FACET}),
-}, ("items", "total", "page", "per_page", "facets"))
-SLA: J = obj({"respond_by": TIME, "resolve_by": TIME, "breached": BOOL})
-INCIDENT_SUMMARY_PROPS: J = {
-    "id": INT, "number": STR, "title": STR, "status": enum(IncidentStatus), "tier": {**INT, "minimum": 1,
-                                                                                     "maximum": 4},
-    "service": STR, "category": enum(Category), "area": enum(Area), "priority": enum(Priority),
-    "channel": enum(Channel), "customer_account": STR, "reporter": STR, "assignee": null(STR),
-    "solution_id": null(INT), "verified": BOOL, "created_at": TIME, "updated_at": TIME, "sla": ref("Sla"),
-}
-INCIDENT: J = obj({
-    **INCIDENT_SUMMARY_PROPS, "description": STR, "created_by": STR, "resolution_note": STR, "reopen_count": INT,
-    "responded_at": null(TIME), "resolved_at": null(TIME), "closed_at": null(TIME),
-    "solution": null(obj({"id": INT, "title": null(STR), "status": enum(ArticleStatus)})),
-    "history": {"type": "array", "items": ref("HistoryEntry")},
-    "verifications": {"type": "array", "items": ref("Verification")},
-    "close_blockers": {"type": "array", "items": ref("CloseBlocker")},
-})
-USER: J = obj({"id": INT, "username": STR, "display_name": STR, "email": STR, "phone": STR, "role": enum(Role),
-               "active": BOOL, "is_staff": BOOL, "created_at": TIME, "last_login_at": null(TIME)})
-TOKEN: J = obj({"id": INT, "prefix": STR, "name": STR, "created_at": TIME, "last_used_at": null(TIME)})
-
-SCHEMAS: J = {
-    "Error": obj({"error": obj({"code": {"type": "string", "pattern": "^[a-z0-9_]+$"}, "message": STR,
-                                "fields": {"type": "object", "additionalProperties": STR}},
-                               ("code", "message", "fields"))}, ("error",)),
-    "Health": obj({"status": {"type": "string", "enum": ["ok", "error"]},
-                   "database": {"type": "string", "enum": ["ok", "error"]},
-                   "index": {"type": "string", "enum": ["ok", "error"]}}, ("status", "database", "index")),
-    "ArticleInput": input_obj({"type": enum(ArticleType), **CONTENT}, ("type", "title")),
-    "ArticlePatch": input_obj({"type": enum(ArticleType), **CONTENT, "version": {
-        "type": "integer", "description": "The article's 'version' you edited; 409 edit_conflict if it moved on"}}),
-    "ReviewInput": input_obj({"content_ok": BOOL, "form_ok": BOOL, "decision": enum(Decision), "comment": STR},
-                       ("content_ok", "form_ok", "decision")),
-    "Review": REVIEW,
-    "Revision": REVISION,
-    "Article": ARTICLE,
-    "ArticleSummary": ARTICLE_SUMMARY,
-    "ArticlePage": page_of("ArticleSummary"),
-    "RevisionPage": page_of("Revision"),
-    "SearchHit": HIT,
-    "SearchResult": SEARCH_RESULT,
-    "SearchHitList": list_of("SearchHit"),
-    "Suggestion": obj({"id": INT, "title": STR, "type": enum(ArticleType)}),
-    "SuggestionList": list_of("Suggestion"),
-    "IncidentInput": input_obj({
-        "title": {"type": "string", "maxLength": 200}, "description": STR,
-        "service": {"type": "string", "enum": list(SERVICES)}, "category": enum(Category), "area": enum(Area),
-        "customer_account": {"type": "string", "maxLength": 40}, "channel": enum(Channel),
-        "priority": enum(Priority),
-        "reporter": {"type": "string", "description": "Staff only: username of the reporting subscriber"},
-    }, ("title", "service", "category")),
-    "Sla": SLA,
-    "HistoryEntry": obj({"at": TIME, "actor": null(STR), "action": STR, "field": null(STR), "old": null(STR),
-                         "new": null(STR), "note": STR}),
-    "Verification": obj({"at": TIME, "by": STR, "method": enum(VerificationMethod), "accepted": BOOL,
-                         "rating": null(INT), "comment": STR}),
-    "CloseBlocker": obj({"code": {"type": "string", "enum": ["no_solution", "solution_not_approved",
-                                                             "not_verified"]}, "message": STR}),
-    "IncidentSummary": obj(INCIDENT_SUMMARY_PROPS),
-    "Incident": INCIDENT,
-    "IncidentPage": page_of("IncidentSummary"),
-    "SolutionInput": input_obj({"article_id": INT}, ("article_id",)),
-    "AssignInput": input_obj({"assignee": {**null(STR), "description": "username, or null to unassign"}},
-                       ("assignee",)),
-    "ReasonInput": input_obj({"reason": STR}, ("reason",)),
-    "EscalateInput": input_obj({"tier": {**INT, "minimum": 2, "maximum": 4}, "reason": STR, "assignee": null(STR)},
-                         ("tier", "reason")),
-    "ResolveInput": input_obj({"note": STR}, ("note",)),
-    "VerifyInput": input_obj({"accepted": BOOL, "rating": null({**INT, "minimum": 1, "maximum": 5}),
-                        "comment": {"type": "string", "description": "Required when rejecting the fix"},
-                        "method": {**enum(VerificationMethod),
-                                   "description": "Staff record a call-back (回访) with 'callback'"}},
-                       ("accepted",)),
-    "EmptyInput": input_obj({}),
-    "User": USER,
-    "UserPage": page_of("User"),
-    "Me": obj({**USER["properties"], "tokens": {"type": "array", "items": ref("Token")},
-               "csrf_token": {"type": "string", "description": "Browser sessions only: send as X-CSRFToken"}}),
-    "UserInput": input_obj({"username": STR, "role": enum(Role), "password": {"type": "string", "minLength": 8},
-                      "display_name": STR, "email": STR, "phone": STR}, ("username", "role")),
-    "UserPatch": input_obj({"role": enum(Role), "active": BOOL, "display_name": STR}),
-    "Token": TOKEN,
-    "TokenInput": input_obj({"name": {"type": "string", "maxLength": 100}}),
-    "NewToken": obj({**TOKEN["properties"], "token": {"type": "string", "description": "The secret; shown once"}},
-                    ("token",)),
-    "Revoked": obj({"id": INT, "revoked": BOOL}),
-}
+from servicedesk.api.incident_filters import SLA_STATES, SORTS
+from servicedesk.api.openapi_schemas import INT, SCHEMAS, STR, J, enum, ref
 
 ERRORS = {
     "BadRequest": "Malformed JSON (malformed_json), a body that is not an object, or invalid fields "
@@ -207,6 +34,12 @@ PARAMETERS: J = {
     "incident_id": {"name": "incident_id", "in": "path", "required": True, "schema": INT},
     "user_id": {"name": "user_id", "in": "path", "required": True, "schema": INT},
     "token_id": {"name": "token_id", "in": "path", "required": True, "schema": INT},
+    "attachment_id": {"name": "attachment_id", "in": "path", "required": True, "schema": INT},
+    "station_id": {"name": "station_id", "in": "path", "required": True, "schema": INT},
+    "group_id": {"name": "group_id", "in": "path", "required": True, "schema": INT},
+    "notification_id": {"name": "notification_id", "in": "path", "required": True, "schema": INT},
+    "account": {"name": "account", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 40},
+                "description": "The subscriber's account number"},
 }
 
 SIGNED_IN: list[J] = [{"bearerAuth": []}, {"cookieAuth": []}]
@@ -241,6 +74,38 @@ def op(summary: str, tag: str, ok: str, *, status: int = 200, body: str | None =
     if security is not None:
         out["security"] = security
     return out
+
+
+def binary_download() -> J:
+    """GET of an attachment: the file itself, in the type its content was checked to be."""
+    out = op("Download an attachment", "articles", "Attachment", params=(p("article_id"), p("attachment_id")),
+             errors=("Unauthorized", "NotFound"), security=ANONYMOUS_TOO,
+             description="Only for callers who may read the article (else 404). Sent with X-Content-Type-Options: "
+                         "nosniff; images and PDFs inline, other files as attachment; filename* is UTF-8.")
+    out["responses"]["200"] = {
+        "description": "The file",
+        "headers": {"Content-Disposition": {"schema": STR}, "X-Content-Type-Options": {"schema": STR}},
+        "content": {ctype: {"schema": {"type": "string", "format": "binary"}}
+                    for ctype in sorted(set(ALLOWED.values()))},
+    }
+    return out
+
+
+def upload() -> J:
+    out = op("Attach a file to an article (staff)", "articles", "Attachment", status=201,
+             params=(p("article_id"),), errors=("BadRequest", "Unauthorized", "Forbidden", "NotFound", "TooLarge"),
+             description=f"multipart/form-data with the field 'file'. Allowed: {', '.join(sorted(ALLOWED))}; the "
+                         "content must match the extension. At most the server's request limit (413 above it) and "
+                         f"{MAX_PER_ARTICLE} files per article; identical files are stored once.")
+    out["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}}}
+    return out
+
+
+def created_or_updated(operation: J) -> J:
+    """A PUT that answers 201 when it created the resource and 200 when it replaced fields of it."""
+    operation["responses"]["201"] = {**operation["responses"]["200"], "description": "Created"}
+    return operation
 
 
 def action(summary: str, body: str, *, conflict: bool = True, description: str = "") -> J:
@@ -286,6 +151,35 @@ PATHS: J = {
     "/articles/{article_id}/revisions": {"get": op(
         "An article's revisions, newest first (staff)", "articles", "RevisionPage",
         params=(p("article_id"), *PAGING))},
+    "/articles/{article_id}/revisions/{old}/diff/{new}": {"get": op(
+        "What changed between two revisions, field by field (staff)", "articles", "RevisionDiff",
+        params=(p("article_id"), {"name": "old", "in": "path", "required": True, "schema": INT},
+                {"name": "new", "in": "path", "required": True, "schema": INT}),
+        errors=("Unauthorized", "Forbidden", "NotFound"))},
+    "/articles/{article_id}/revisions/{number}/restore": {"post": op(
+        "Restore an old revision as the new draft (staff)", "articles", "Article", body="RestoreInput",
+        params=(p("article_id"), {"name": "number", "in": "path", "required": True, "schema": INT}), errors=WRITE,
+        description="The live revision stays live until the restored draft is reviewed and approved.")},
+    "/articles/{article_id}/attachments": {
+        "get": op("An article's attachments", "articles", "AttachmentList", params=(p("article_id"),),
+                  errors=("Unauthorized", "NotFound"), security=ANONYMOUS_TOO),
+        "post": upload(),
+    },
+    "/articles/{article_id}/attachments/{attachment_id}": {
+        "get": binary_download(),
+        "delete": op("Remove an attachment (staff)", "articles", "Deleted",
+                     params=(p("article_id"), p("attachment_id")), errors=("Unauthorized", "Forbidden", "NotFound"),
+                     description="The stored file goes once no article refers to it."),
+    },
+    "/articles/{article_id}/helpful": {"post": op(
+        "Vote 'this was helpful'", "articles", "Helpful", body="EmptyInput", params=(p("article_id"),),
+        errors=("BadRequest", "Unauthorized", "NotFound"), security=ANONYMOUS_TOO,
+        description="Anyone who may read the article.")},
+    "/articles/needs-attention": {"get": op(
+        "Articles whose incidents were reopened or reported again, worst first (staff)", "articles",
+        "NeedsAttentionList", params=(q("limit", "At most this many (default 50)",
+                                        {**INT, "minimum": 1, "maximum": 100}),),
+        errors=("BadRequest", "Unauthorized", "Forbidden"))},
     "/search": {"get": op(
         "Search the knowledge base", "search", "SearchResult", security=ANONYMOUS_TOO,
         errors=("BadRequest", "Unauthorized"), params=(
@@ -304,12 +198,25 @@ PATHS: J = {
         "get": op("List incidents (subscribers: their own)", "incidents", "IncidentPage", params=(
             q("status", "Comma-separated statuses"), q("assignee", "Username, 'me' or 'none'"),
             q("area", "Comma-separated areas"), q("service", "Comma-separated service codes"),
-            q("category", "Comma-separated categories"), q("q", "Text in the title, number or customer account"),
+            q("category", "Comma-separated categories"), q("tier", "Comma-separated tiers (1-4)"),
+            q("zone", "Comma-separated zone codes (400 if unknown)"),
+            q("sla_state", "Comma-separated: " + ", ".join(SLA_STATES) + " (computed by the database)"),
+            q("verified", "true or false (resolved and awaiting verification: status=resolved&verified=false)"),
+            q("created_from", "ISO date or date-time; a date is a day in the desk's time zone", {
+                "type": "string", "examples": ["2024-05-01"]}),
+            q("created_to", "ISO date (the whole day included) or date-time (excluded)", {
+                "type": "string", "examples": ["2024-05-31"]}),
+            q("q", "Text in the title, number or customer account, or digits of the subscriber's phone"),
+            q("sort", "Order (default newest)", {"type": "string", "enum": list(SORTS)}),
             *PAGING), errors=("BadRequest", "Unauthorized")),
         "post": op("Report an incident", "incidents", "Incident", status=201, body="IncidentInput",
                    errors=("BadRequest", "Unauthorized", "Forbidden", "NotFound"),
                    description="Subscribers report for themselves; staff may name the reporter (404 if unknown)."),
     },
+    "/incidents/bulk-assign": {"post": op(
+        "Assign up to 100 incidents at once (staff)", "incidents", "IncidentSummaryList", body="BulkAssignInput",
+        errors=WRITE, description="All or nothing: an unknown id (400) or a refused move (409, e.g. a closed "
+        "incident) names the incidents in `fields` as ids.<id>, and nothing changes.")},
     "/incidents/{incident_id}": {"get": op(
         "Read an incident with its SLA, history and close blockers", "incidents", "Incident",
         params=(p("incident_id"),), errors=("Unauthorized", "NotFound"))},
@@ -320,24 +227,59 @@ PATHS: J = {
         "Link (or relink) the incident's one solution", "incidents", "Incident", body="SolutionInput",
         params=(p("incident_id"),), errors=WRITE)},
     "/incidents/{incident_id}/assign": {"post": action("Assign to a staff member, or unassign", "AssignInput")},
-    "/incidents/{incident_id}/start": {"post": action("Start work (takes it if unassigned)", "EmptyInput")},
+    "/incidents/{incident_id}/start": {"post": action("Start work (takes it if unassigned)", "VersionInput")},
     "/incidents/{incident_id}/pend": {"post": action("Put on hold with a reason", "ReasonInput")},
-    "/incidents/{incident_id}/resume": {"post": action("Resume work on a pending incident", "EmptyInput")},
+    "/incidents/{incident_id}/resume": {"post": action("Resume work on a pending incident", "VersionInput")},
     "/incidents/{incident_id}/escalate": {"post": action("Escalate to a higher tier (转交)", "EscalateInput")},
     "/incidents/{incident_id}/resolve": {"post": action("Mark the fix done", "ResolveInput")},
     "/incidents/{incident_id}/verify": {"post": action(
         "Record the reporter's verdict on the fix", "VerifyInput",
         description="By the reporter, or by staff with method 'callback' to record a call-back (回访).")},
     "/incidents/{incident_id}/close": {"post": action(
-        "Close the incident", "EmptyInput",
+        "Close the incident", "VersionInput",
         description="409 with code no_solution, solution_not_approved or not_verified, checked in that order.")},
     "/incidents/{incident_id}/reopen": {"post": action("Reopen a resolved or recently closed incident",
                                                        "ReasonInput")},
     "/me": {"get": op("The caller's account and tokens", "users", "Me", errors=("Unauthorized",))},
+    "/me/notifications": {"get": op(
+        "The caller's notifications, unread first", "users", "NotificationPage",
+        params=(q("unread", "true: unread only", {"type": "string", "enum": ["true", "false"]}), *PAGING),
+        errors=("BadRequest", "Unauthorized"))},
+    "/me/notifications/{notification_id}/read": {"post": op(
+        "Mark a notification read (idempotent)", "users", "Notification", body="EmptyInput",
+        params=(p("notification_id"),), errors=("BadRequest", "Unauthorized", "NotFound"))},
     "/me/tokens": {"post": op("Create an API token (the secret is shown once)", "users", "NewToken", status=201,
                               body="TokenInput", errors=("BadRequest", "Unauthorized"))},
     "/me/tokens/{token_id}": {"delete": op("Revoke one of your tokens", "users", "Revoked",
                                            params=(p("token_id"),), errors=("Unauthorized", "NotFound"))},
+    "/stations": {
+        "get": op("Service stations with their groups and zones (staff)", "organisation", "StationPage",
+                  params=PAGING, errors=("BadRequest", "Unauthorized", "Forbidden")),
+        "post": op("Create a service station (admin)", "organisation", "Station", status=201, body="StationInput",
+                   errors=WRITE),
+    },
+    "/stations/{station_id}/groups": {"post": op(
+        "Create a maintenance group of a station (admin)", "organisation", "Group", status=201, body="GroupInput",
+        params=(p("station_id"),), errors=WRITE)},
+    "/groups/{group_id}/zones": {"post": op(
+        "Create a zone (片区) of a group with its community manager (admin)", "organisation", "Zone", status=201,
+        body="ZoneInput", params=(p("group_id"),), errors=WRITE)},
+    "/zones": {"get": op(
+        "Zones with their group, station and manager (staff)", "organisation", "ZonePage",
+        params=(q("group", "Maintenance group id", INT), q("q", "Text in the code or name"), *PAGING),
+        errors=("BadRequest", "Unauthorized", "Forbidden"))},
+    "/subscribers": {"get": op(
+        "Subscriber records, phones masked (staff)", "organisation", "SubscriberPage",
+        params=(q("q", "Text in the account, name or phone"), *PAGING),
+        errors=("BadRequest", "Unauthorized", "Forbidden"))},
+    "/subscribers/{account}": {
+        "get": op("A subscriber record with the full phone (staff)", "organisation", "Subscriber",
+                  params=(p("account"),), errors=("Unauthorized", "Forbidden", "NotFound")),
+        "put": created_or_updated(op(
+            "Create or update a subscriber record (staff)", "organisation", "Subscriber", body="SubscriberInput",
+            params=(p("account"),), errors=WRITE,
+            description="201 when the record is new, 200 when it existed; fields not sent keep their value.")),
+    },
     "/users": {
         "get": op("List users (admin)", "users", "UserPage", params=(
             q("role", "Comma-separated roles"), q("active", "true or false"),
@@ -375,7 +317,8 @@ def document() -> J:
         },
         "servers": [{"url": "/api/v1"}],
         "security": SIGNED_IN,
-        "tags": [{"name": t} for t in ("health", "meta", "articles", "search", "incidents", "users")],
+        "tags": [{"name": t} for t in ("health", "meta", "articles", "search", "incidents", "organisation",
+                                                "users")],
         "paths": _operation_ids(PATHS),
         "components": {
             "schemas": SCHEMAS,

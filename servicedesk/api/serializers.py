@@ -6,13 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from kb.actors import Actor, is_staff
-from kb.models import Article, ArticleRevision, Review
+from kb.diff import FieldDiff
+from kb.models import Article, ArticleRevision, Attachment, Review
 from kb.orm import utcnow
 from kb.permissions import can_read_article
 from kb.search.index import Hit, SearchResult
 from servicedesk.incidents.models import Incident, IncidentEvent, Verification
 from servicedesk.incidents.services import close_blockers
-from servicedesk.incidents.sla import is_breached
+from servicedesk.incidents.sla import is_breached, sla_state
+from servicedesk.knowledge.signals import Signals
+from servicedesk.org.models import MaintenanceGroup, Notification, ServiceStation, Subscriber, Zone, mask_phone
 from servicedesk.users.models import ApiToken, User
 
 CONTENT_FIELDS = ("title", "body", "symptom", "cause", "steps", "services", "category", "tags", "fault_codes",
@@ -88,8 +91,14 @@ def revision(rev: ArticleRevision) -> dict[str, Any]:
     }
 
 
-def article(a: Article, viewer: Actor | None, incident_count: int) -> dict[str, Any]:
-    """What readers see (the live revision, else the newest draft); staff also see the pending revision.
+def signals(sig: Signals) -> dict[str, int]:
+    return {"linked": sig.linked, "solved": sig.solved, "reopened": sig.reopened,
+            "reported_again": sig.reported_again, "views": sig.views, "helpful": sig.helpful}
+
+
+def article(a: Article, viewer: Actor | None, incident_count: int, sig: Signals | None = None) -> dict[str, Any]:
+    """What readers see (the live revision, else the newest draft); staff also see the pending revision
+    and the quality signals.
 
     `version` is the number to send back as "version" on PATCH for optimistic locking.
     """
@@ -114,6 +123,7 @@ def article(a: Article, viewer: Actor | None, incident_count: int) -> dict[str, 
         "version": a.latest.version,
         "reviews": [review(r) for r in sorted(reviews, key=lambda r: r.decided_at)],
         "pending_revision": revision(working) if staff and working is not None and working is not shown else None,
+        "signals": signals(sig) if staff and sig is not None else None,
     }
 
 
@@ -137,6 +147,19 @@ def article_summary(a: Article) -> dict[str, Any]:
     }
 
 
+def needs_attention_item(a: Article, sig: Signals) -> dict[str, Any]:
+    return {**article_summary(a), "signals": signals(sig)}
+
+
+def field_diff(d: FieldDiff) -> dict[str, Any]:
+    return {"field": d.field, "lines": [{"op": op, "text": text} for op, text in d.lines]}
+
+
+def attachment(att: Attachment, url: str) -> dict[str, Any]:
+    return {"id": att.id, "filename": att.filename, "size": att.blob.size, "content_type": att.blob.content_type,
+            "is_image": att.is_image, "created_at": when(att.created_at), "url": url}
+
+
 # -- search --------------------------------------------------------------------------------------
 
 def hit(h: Hit) -> dict[str, Any]:
@@ -153,8 +176,12 @@ def search_result(r: SearchResult) -> dict[str, Any]:
 # -- incidents -----------------------------------------------------------------------------------
 
 def sla(i: Incident) -> dict[str, Any]:
+    now = utcnow()
     return {"respond_by": when(i.respond_by), "resolve_by": when(i.resolve_by),
-            "breached": is_breached(now=utcnow(), resolve_by=i.resolve_by, resolved_at=i.resolved_at)}
+            "breached": is_breached(now=now, resolve_by=i.resolve_by, resolved_at=i.resolved_at),
+            "state": sla_state(now=now, created_at=i.created_at, resolve_by=i.resolve_by, resolved_at=i.resolved_at,
+                               paused_at=i.paused_at),
+            "paused": i.paused_at is not None, "paused_at": when(i.paused_at)}
 
 
 def event(e: IncidentEvent) -> dict[str, Any]:
@@ -167,7 +194,24 @@ def verification(v: Verification) -> dict[str, Any]:
             "rating": v.rating, "comment": v.comment}
 
 
+def zone_ref(z: Zone | None) -> dict[str, Any] | None:
+    return {"code": z.code, "name": z.name} if z is not None else None
+
+
+def group_ref(g: MaintenanceGroup | None) -> dict[str, Any] | None:
+    return {"id": g.id, "name": g.name} if g is not None else None
+
+
+def subscriber_ref(sub: Subscriber | None, *, full_phone: bool = False) -> dict[str, Any] | None:
+    """The subscriber as an incident shows it; the phone is masked unless full_phone."""
+    if sub is None:
+        return None
+    return {"account": sub.account, "name": sub.name, "phone": sub.phone if full_phone else mask_phone(sub.phone),
+            "service_level": sub.service_level.value}
+
+
 def incident_summary(i: Incident) -> dict[str, Any]:
+    earlier = i.repeat_of
     return {
         "id": i.id,
         "number": i.number,
@@ -187,6 +231,12 @@ def incident_summary(i: Incident) -> dict[str, Any]:
         "created_at": when(i.created_at),
         "updated_at": when(i.updated_at),
         "sla": sla(i),
+        "zone": zone_ref(i.zone),
+        "group": group_ref(i.group),
+        "subscriber": subscriber_ref(i.subscriber),
+        "repeat_of": {"id": earlier.id, "number": earlier.number, "solution_id": earlier.solution_id}
+        if earlier is not None else None,
+        "version": i.version,
     }
 
 
@@ -199,6 +249,8 @@ def incident(i: Incident, viewer: Actor | None) -> dict[str, Any]:
                     "status": sol.status.value}
     return {
         **incident_summary(i),
+        # Staff reading one incident may call the subscriber back; lists and subscribers see it masked.
+        "subscriber": subscriber_ref(i.subscriber, full_phone=is_staff(viewer)),
         "description": i.description,
         "created_by": username(i.created_by),
         "resolution_note": i.resolution_note,
@@ -211,3 +263,35 @@ def incident(i: Incident, viewer: Actor | None) -> dict[str, Any]:
         "verifications": [verification(v) for v in i.verifications],
         "close_blockers": [{"code": b.code, "message": b.message} for b in close_blockers(i)],
     }
+
+
+# -- organisation and notifications --------------------------------------------------------------
+
+def zone(z: Zone) -> dict[str, Any]:
+    g = z.group
+    return {"id": z.id, "code": z.code, "name": z.name, "area": z.area.value, "manager": username(z.manager),
+            "group": {"id": g.id, "name": g.name, "leader": username(g.leader),
+                      "station": {"id": g.station.id, "name": g.station.name}}}
+
+
+def group(g: MaintenanceGroup) -> dict[str, Any]:
+    return {"id": g.id, "name": g.name, "leader": username(g.leader),
+            "station": {"id": g.station.id, "name": g.station.name},
+            "zones": [{"id": z.id, "code": z.code, "name": z.name, "manager": username(z.manager)} for z in g.zones]}
+
+
+def station(st: ServiceStation) -> dict[str, Any]:
+    return {"id": st.id, "name": st.name, "groups": [group(g) for g in st.groups]}
+
+
+def subscriber(sub: Subscriber, *, full_phone: bool) -> dict[str, Any]:
+    return {"id": sub.id, "account": sub.account, "name": sub.name,
+            "phone": sub.phone if full_phone else mask_phone(sub.phone), "address": sub.address,
+            "service_level": sub.service_level.value, "zone": zone_ref(sub.zone), "user": username(sub.user),
+            "created_at": when(sub.created_at)}
+
+
+def notification(n: Notification, incident_number: str | None) -> dict[str, Any]:
+    return {"id": n.id, "kind": n.kind, "message": n.message,
+            "incident": {"id": n.incident_id, "number": incident_number} if n.incident_id is not None else None,
+            "created_at": when(n.created_at), "read_at": when(n.read_at), "read": n.read_at is not None}
