@@ -72,7 +72,7 @@ def test_serves_with_waitress(tmp_path: Path) -> None:
         body = None
         for _ in range(100):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2) as resp:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2) as resp:
                     body = json.loads(resp.read())
                     server = resp.headers.get("Server", "")
                 break
