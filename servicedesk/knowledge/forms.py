@@ -141,4 +141,4 @@ class ActionForm(FlaskForm):
 
 class AttachmentForm(FlaskForm):
     file = FileField(_l("Attach a file"), validators=[FileRequired(_l("Choose a file to attach."))],
-                     description=_l("Pictures, PDF, Word/Excel/PowerPoint, CSV or text; at most 2 MB here."))
+                     description=_l("Pictures, PDF, Word/Excel/PowerPoint, CSV or text; at most 20 MB."))
