@@ -14,7 +14,7 @@ from sqlalchemy import select
 from kb.actors import Role
 from servicedesk import create_app, db
 from servicedesk.cli import upgrade_database
-from servicedesk.search import index_needs_rebuild, reindex
+from servicedesk.search import repair_index
 from servicedesk.users.models import User
 from servicedesk.users.services import create_user, validate_password
 
@@ -57,9 +57,9 @@ def ensure_admin(from_stdin: bool) -> None:
 def prepare(admin_from_stdin: bool) -> None:
     upgrade_database()
     ensure_admin(admin_from_stdin)
-    if index_needs_rebuild():
-        count = reindex()
-        print(f"search index rebuilt: {count} articles", flush=True)
+    repaired = repair_index()
+    if repaired:
+        print(f"search index repaired: {repaired} articles", flush=True)
     db.session.remove()
 
 

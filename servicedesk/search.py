@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from kb.models import Article
 from kb.search.index import SearchIndex
-from kb.search.sync import install_sync, rebuild_index
+from kb.search.sync import install_sync, rebuild_index, reconcile_index
 from servicedesk import db
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.services import incident_counts_for
@@ -50,8 +50,13 @@ def reindex(progress: object = None) -> int:
                          progress=progress if callable(progress) else None)
 
 
-def index_needs_rebuild() -> bool:
-    """True when the database holds articles the index does not (first start, lost or stale index)."""
+def repair_index() -> int:
+    """Start-up: an empty or lost index is rebuilt, else what a crash between commit and index
+    update left stale is rewritten. Returns how many articles were written."""
     s = db.session()
-    n_db = s.scalar(select(db.func.count()).select_from(Article)) or 0
-    return int(n_db) != current_index().doc_count()
+    ix = current_index()
+    if int(s.scalar(select(db.func.count()).select_from(Article)) or 0) and ix.doc_count() == 0:
+        return reindex()
+    repaired = reconcile_index(s, ix, count_incidents=incident_counts_for)
+    ix.warm()  # scope and facet sets, so the first searches are not the slow ones
+    return repaired

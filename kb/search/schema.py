@@ -1,52 +1,133 @@
-"""The Whoosh schema of the knowledge base, and how an article becomes a document."""
+"""The Whoosh schema of the knowledge base, and how an article becomes a document.
+
+Searched fields: title, keywords (tags, category, device models), content
+(symptom, cause, steps, body), code (fault/alarm codes, exact) and pinyin (the toneless pinyin
+of the Chinese words of title and tags, for input-method typos). type, status, visibility,
+services, tags, category, code and author are exact values for filters and facets.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from kb.models import Article
-from kb.search.analyzer import chinese_analyzer, normalize_code
+from kb.search.analyzer import chinese_analyzer, is_cjk, normalize_code, segment
+from kb.search.pinyin import spellings
+
+# Bump when the fields change: an index written with another version is rebuilt.
+SCHEMA_VERSION = 2
+SUMMARY_CHARS = 200
 
 
 def make_schema() -> Schema:
     analyzer = chinese_analyzer()
     return Schema(
-        id=ID(stored=True, unique=True),
+        id=ID(stored=True, unique=True, sortable=True),
         type=ID(stored=True),
         status=ID(stored=True),
         visibility=ID(stored=True),
         author=ID(stored=True),
         services=KEYWORD(stored=True, commas=True, scorable=False),
         category=KEYWORD(stored=True, commas=True, lowercase=True, scorable=False),
-        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
+        tags=KEYWORD(stored=True, commas=True, lowercase=True, scorable=False),
         code=KEYWORD(stored=True, commas=True, lowercase=True, scorable=True),
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
+        title=TEXT(analyzer=analyzer, stored=True),
+        keywords=TEXT(analyzer=analyzer, phrase=False),
         content=TEXT(analyzer=analyzer, stored=True),
+        pinyin=KEYWORD(scorable=True),
         updated=DATETIME(stored=True, sortable=True),
         incidents=NUMERIC(stored=True, sortable=True),
         summary=STORED(),
     )
 
 
+def pinyin_terms(texts: Iterable[str]) -> str:
+    """The fuzzy pinyin spellings of the Chinese words (two characters or more) in texts."""
+    seen: dict[str, None] = {}
+    for text in texts:
+        for seg in segment(text, index=True):
+            if seg.kind == "cjk" and len(seg.text) >= 2:
+                for sp in spellings(seg.text):
+                    seen.setdefault(sp, None)
+        # A Chinese tag is one word to the reader even when jieba does not know it.
+        if is_cjk(text) and 2 <= len(text) <= 8:
+            for sp in spellings(text):
+                seen.setdefault(sp, None)
+    return " ".join(seen)
+
+
+def _plain(value: str) -> str:
+    return value.replace(",", " ").strip()
+
+
+def make_document(
+    *,
+    id: int,
+    type: str,
+    status: str,
+    visibility: str,
+    author: int | str,
+    title: str,
+    updated: datetime,
+    symptom: str = "",
+    cause: str = "",
+    steps: str = "",
+    body: str = "",
+    services: Iterable[str] = (),
+    category: str = "",
+    tags: Iterable[str] = (),
+    fault_codes: Iterable[str] = (),
+    device_models: Iterable[str] = (),
+    incidents: int = 0,
+) -> dict[str, Any]:
+    """The index document for one article's visible content (also used by the benchmark)."""
+    tags = [_plain(t) for t in tags if _plain(t)]
+    codes = [normalize_code(c) for c in fault_codes if c.strip()]
+    models = [m for m in device_models if m.strip()]
+    content = "\n".join(p for p in (symptom, cause, steps, body) if p)
+    return {
+        "id": str(id),
+        "type": type,
+        "status": status,
+        "visibility": visibility,
+        "author": str(author),
+        "services": ",".join(_plain(s) for s in services),
+        "category": _plain(category),
+        "tags": ",".join(tags),
+        "code": ",".join(codes),
+        "title": title,
+        "keywords": "\n".join([*tags, category, *models]),
+        "content": content,
+        "pinyin": pinyin_terms([title, *tags]),
+        "updated": updated.replace(tzinfo=None),
+        "incidents": incidents,
+        "summary": (symptom or body or steps)[:SUMMARY_CHARS],
+    }
+
+
 def article_document(article: Article, incident_count: int = 0) -> dict[str, Any]:
     """The index document for an article: what readers see (live revision, else newest draft)."""
     rev = article.current
-    content = "\n".join(p for p in (rev.symptom, rev.cause, rev.steps, rev.body) if p)
-    return {
-        "id": str(article.id),
-        "type": article.type.value,
-        "status": article.status.value,
-        "visibility": rev.visibility.value,
-        "author": str(article.author_id),
-        "services": ",".join(rev.services),
-        "category": rev.category.replace(",", " "),
-        "tags": ",".join(t.replace(",", " ") for t in rev.tags),
-        "code": ",".join(normalize_code(c) for c in rev.fault_codes),
-        "title": rev.title,
-        "content": content,
-        "updated": article.updated_at.replace(tzinfo=None),
-        "incidents": incident_count,
-        "summary": (rev.symptom or rev.body)[:200],
-    }
+    return make_document(
+        id=article.id,
+        type=article.type.value,
+        status=article.status.value,
+        visibility=rev.visibility.value,
+        author=article.author_id,
+        title=rev.title,
+        updated=article.updated_at,
+        symptom=rev.symptom,
+        cause=rev.cause,
+        steps=rev.steps,
+        body=rev.body,
+        services=rev.services,
+        category=rev.category,
+        tags=rev.tags,
+        fault_codes=rev.fault_codes,
+        device_models=rev.device_models,
+        incidents=incident_count,
+    )

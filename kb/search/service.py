@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from kb.actors import Actor, is_staff
 from kb.errors import ValidationError
 from kb.search.index import SORTS, Scope, SearchIndex, SearchResult
@@ -9,6 +12,14 @@ from kb.workflow import ArticleStatus
 
 MAX_PER_PAGE = 100
 QUERY_MAX = 500
+SUGGEST_TEXT_MAX = 2_000  # of an incident's title + description; the rarest words are used
+SUGGEST_CLAUSES = 12
+_SYNTAX = str.maketrans({'"': " ", "“": " ", "”": " ", ":": " ", "：": " "})
+
+
+def _as_free_text(text: str) -> str:
+    """Pasted text is not query syntax: no phrases, filters or exclusions in it."""
+    return " ".join(w.lstrip("-") for w in text.translate(_SYNTAX).split())
 
 
 def scope_for(actor: Actor | None, status: str | None) -> Scope:
@@ -31,7 +42,7 @@ def search_articles(
     actor: Actor | None,
     text: str,
     *,
-    filters: dict[str, str] | None = None,
+    filters: Mapping[str, Any] | None = None,
     status: str | None = None,
     page: int = 1,
     per_page: int = 20,
@@ -54,9 +65,9 @@ def search_articles(
 def suggest_for_incident(ix: SearchIndex, actor: Actor | None, title: str, description: str,
                          *, limit: int = 5) -> SearchResult:
     """Approved solutions ranked for an incident's title and description (long pastes are trimmed)."""
-    text = f"{title} {title} {description[:QUERY_MAX - 2 * len(title) - 2]}"[:QUERY_MAX]
-    return ix.search(text, scope=scope_for(actor, None), filters={"type": "solution"}, per_page=limit,
-                     with_facets=False)
+    text = f"{title} {description}"[:SUGGEST_TEXT_MAX]
+    return ix.search(_as_free_text(text), scope=scope_for(actor, None), filters={"type": "solution"},
+                     per_page=limit, with_facets=False, max_clauses=SUGGEST_CLAUSES)
 
 
 def suggest_titles(ix: SearchIndex, actor: Actor | None, text: str, *, limit: int = 8) -> list[dict[str, object]]:
@@ -64,5 +75,6 @@ def suggest_titles(ix: SearchIndex, actor: Actor | None, text: str, *, limit: in
     text = text.strip()[:100]
     if not text:
         return []
-    result = ix.search(text, scope=scope_for(actor, None), per_page=min(limit, 8), with_facets=False)
+    result = ix.search(text, scope=scope_for(actor, None), per_page=min(limit, 8), with_facets=False,
+                       prefix=True)
     return [{"id": h.id, "title": h.title, "type": h.type} for h in result.items]

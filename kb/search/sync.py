@@ -19,10 +19,35 @@ IndexGetter = Callable[[], SearchIndex | None]
 Counter = Callable[[Session, list[int]], dict[int, int]]
 TouchFinder = Callable[[Session], Iterable[int]]
 
-_PENDING = "kb_index_touched"
-_DOCS = "kb_index_docs"
-_DELETES = "kb_index_deletes"
+_FRAMES = "kb_index_frames"
 _ARTICLE_ATTRS = ("status", "live_revision_id", "type", "updated_at")
+
+
+class _Frame:
+    """What one (sub)transaction changed: documents built at flush, ids to delete."""
+
+    __slots__ = ("deletes", "docs", "rolled_back", "touched", "tx")
+
+    def __init__(self, tx: Any) -> None:
+        self.tx = tx
+        self.touched: set[int] = set()
+        self.docs: dict[int, dict[str, Any]] = {}
+        self.deletes: set[int] = set()
+        self.rolled_back = False
+
+    def absorb(self, child: _Frame) -> None:
+        self.touched |= child.touched
+        for aid in child.deletes:
+            self.docs.pop(aid, None)
+        self.deletes |= child.deletes
+        self.docs.update(child.docs)
+
+
+def _frames(s: Session) -> list[_Frame]:
+    frames: list[_Frame] = s.info.setdefault(_FRAMES, [])
+    if not frames:
+        frames.append(_Frame(None))
+    return frames
 
 
 def _changed(obj: Any, attrs: Iterable[str]) -> bool:
@@ -39,60 +64,93 @@ def documents(s: Session, articles: Iterable[Article], count_incidents: Counter 
 
 def install_sync(target: Any, get_index: IndexGetter, *, count_incidents: Counter | None = None,
                  touched_elsewhere: TouchFinder | None = None) -> None:
-    """Wires the session (class, sessionmaker or scoped_session) so committed changes reach the index."""
+    """Wires the session (class, sessionmaker or scoped_session) so committed changes reach the index.
+
+    Changes are collected at flush (documents built from the flushed state), written to the
+    index after the outermost commit, and dropped on rollback; a rolled-back savepoint drops
+    only what was collected inside it.
+    """
 
     def after_flush(s: Session, _ctx: Any) -> None:
-        touched: set[int] = s.info.setdefault(_PENDING, set())
-        deletes: set[int] = s.info.setdefault(_DELETES, set())
+        frame = _frames(s)[-1]
         for obj in s.new:
             if isinstance(obj, Article):
-                touched.add(obj.id)
+                frame.touched.add(obj.id)
             elif isinstance(obj, ArticleRevision):
-                touched.add(obj.article_id)
+                frame.touched.add(obj.article_id)
         for obj in s.dirty:
             if isinstance(obj, Article) and _changed(obj, _ARTICLE_ATTRS):
-                touched.add(obj.id)
+                frame.touched.add(obj.id)
             elif isinstance(obj, ArticleRevision) and s.is_modified(obj):
-                touched.add(obj.article_id)
+                frame.touched.add(obj.article_id)
         for obj in s.deleted:
             if isinstance(obj, Article):
-                deletes.add(obj.id)
+                frame.deletes.add(obj.id)
+                frame.docs.pop(obj.id, None)
         if touched_elsewhere is not None:
-            touched.update(touched_elsewhere(s))
+            frame.touched.update(touched_elsewhere(s))
 
     def after_flush_postexec(s: Session, _ctx: Any) -> None:
-        touched: set[int] = s.info.pop(_PENDING, set())
-        deletes: set[int] = s.info.get(_DELETES, set())
-        ids = sorted(touched - deletes)
+        frame = _frames(s)[-1]
+        ids = sorted(frame.touched - frame.deletes)
+        frame.touched.clear()
         if not ids:
             return
-        docs: dict[int, dict[str, Any]] = s.info.setdefault(_DOCS, {})
         with s.no_autoflush:
             articles = s.scalars(select(Article).where(Article.id.in_(ids))).all()
             for doc in documents(s, articles, count_incidents):
-                docs[int(doc["id"])] = doc
+                frame.docs[int(doc["id"])] = doc
+
+    def after_transaction_create(s: Session, tx: Any) -> None:
+        if tx.nested:
+            _frames(s).append(_Frame(tx))
+
+    def after_transaction_end(s: Session, tx: Any) -> None:
+        if not tx.nested:
+            return
+        frames = _frames(s)
+        for i in range(len(frames) - 1, 0, -1):
+            if frames[i].tx is tx:
+                frame = frames.pop(i)
+                if not frame.rolled_back:
+                    frames[i - 1].absorb(frame)
+                return
 
     def after_commit(s: Session) -> None:
-        docs: dict[int, dict[str, Any]] = s.info.pop(_DOCS, {})
-        deletes: set[int] = s.info.pop(_DELETES, set())
-        s.info.pop(_PENDING, None)
-        if not docs and not deletes:
+        if s.in_nested_transaction():
+            return  # a savepoint released: its changes are not committed yet (after_transaction_end)
+        frames = s.info.pop(_FRAMES, None) or []
+        if not frames:
+            return
+        root = frames[0]
+        for child in frames[1:]:
+            root.absorb(child)
+        if not root.docs and not root.deletes:
             return
         ix = get_index()
         if ix is None:
             return
         try:
-            ix.apply(docs.values(), deletes)
+            ix.apply(root.docs.values(), root.deletes)
         except Exception:
-            # The database is the truth; `flask kb reindex` (and the start-up check) repairs the index.
-            log.exception("search index update failed for articles %s", sorted(docs) + sorted(deletes))
+            # The database is the truth; the start-up check (reconcile_index) or `flask kb reindex`
+            # repairs the index.
+            log.exception("search index update failed for articles %s", sorted(root.docs) + sorted(root.deletes))
 
     def after_rollback(s: Session) -> None:
-        for key in (_PENDING, _DOCS, _DELETES):
-            s.info.pop(key, None)
+        if s.in_nested_transaction():
+            # A savepoint rolled back (its frame is dropped when the transaction ends).
+            rolled = s.get_nested_transaction()
+            for frame in _frames(s):
+                if frame.tx is rolled:
+                    frame.rolled_back = True
+            return
+        s.info.pop(_FRAMES, None)
 
     event.listen(target, "after_flush", after_flush)
     event.listen(target, "after_flush_postexec", after_flush_postexec)
+    event.listen(target, "after_transaction_create", after_transaction_create)
+    event.listen(target, "after_transaction_end", after_transaction_end)
     event.listen(target, "after_commit", after_commit)
     event.listen(target, "after_rollback", after_rollback)
 
@@ -114,3 +172,32 @@ def rebuild_index(s: Session, ix: SearchIndex, *, count_incidents: Counter | Non
             s.expunge_all()
 
     return ix.rebuild(all_docs())
+
+
+def reconcile_index(s: Session, ix: SearchIndex, *, count_incidents: Counter | None = None,
+                    batch: int = 500) -> int:
+    """Repairs the index after a crash between commit and index update, or a lost index.
+
+    Compares every article's status and last change in the database with the index and
+    rewrites the ones that differ (and removes documents of deleted articles); returns how
+    many were repaired. Reads ids and two columns only, so it is cheap enough for every start.
+    """
+    in_index = ix.state()
+    rows = s.execute(select(Article.id, Article.status, Article.updated_at)).all()
+    stale: list[int] = []
+    for aid, status, updated in rows:
+        found = in_index.pop(aid, None)
+        expected = (status.value, updated.replace(tzinfo=None) if updated is not None else None)
+        if found != expected:
+            stale.append(aid)
+    gone = sorted(in_index)
+    for i in range(0, len(stale), batch):
+        ids = stale[i:i + batch]
+        articles = s.scalars(select(Article).where(Article.id.in_(ids))).all()
+        ix.apply(documents(s, articles, count_incidents), gone if i == 0 else ())
+        s.expunge_all()
+    if gone and not stale:
+        ix.apply([], gone)
+    if stale or gone:
+        log.warning("search index repaired: %d articles rewritten, %d removed", len(stale), len(gone))
+    return len(stale) + len(gone)
