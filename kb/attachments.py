@@ -46,6 +46,14 @@ ALLOWED: dict[str, str] = {
 }
 _ZIP_MARKERS = {".xlsx": "xl/", ".docx": "word/", ".pptx": "ppt/"}
 _PENDING_REMOVALS = "kb_blob_removals"
+# Every column that refers to a blob; other modules storing files here register theirs.
+_BLOB_REFERENCES: list[Any] = [Attachment.blob_id]
+
+
+def register_blob_reference(column: Any) -> None:
+    """Another table keeps blobs too (e.g. incident photos): a blob it refers to is never an orphan."""
+    if column not in _BLOB_REFERENCES:
+        _BLOB_REFERENCES.append(column)
 
 
 def sniff(data: bytes, extension: str) -> str | None:
@@ -182,8 +190,9 @@ def remove_attachment(s: Session, article: Article, actor: Actor, attachment_id:
 
 def drop_orphan_blobs(s: Session, blob_ids: list[int] | None = None) -> int:
     """Deletes blob rows nothing refers to (all, or these); their files are removed after commit."""
-    referenced = select(Attachment.blob_id)
-    stmt = select(Blob).where(Blob.id.not_in(referenced))
+    stmt = select(Blob)
+    for column in _BLOB_REFERENCES:
+        stmt = stmt.where(Blob.id.not_in(select(column).where(column.is_not(None))))
     if blob_ids is not None:
         stmt = stmt.where(Blob.id.in_(blob_ids))
     orphans = list(s.scalars(stmt))

@@ -7,6 +7,8 @@ from sqlalchemy import Connection, pool
 
 import kb.models  # noqa: F401
 import servicedesk.incidents.models
+import servicedesk.org.models
+import servicedesk.portal.models
 import servicedesk.users.models  # noqa: F401
 from kb.orm import Base
 from servicedesk.db import make_engine

@@ -45,11 +45,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from servicedesk.auth import views as auth_views
     from servicedesk.incidents import views as incident_views
     from servicedesk.knowledge import views as knowledge_views
+    from servicedesk.org import views as org_views
     from servicedesk.portal import views as portal_views
     from servicedesk.users import views as user_views
     from servicedesk.web import register_template_helpers
 
-    for views in (auth_views, user_views, incident_views, knowledge_views, portal_views):
+    for views in (auth_views, user_views, incident_views, knowledge_views, portal_views, org_views):
         app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     register_template_helpers(app)

@@ -38,6 +38,7 @@ from servicedesk.demo_content import (
     DemoIncident,
     Step,
 )
+from servicedesk.incidents import lifecycle
 from servicedesk.incidents import services as incident_services
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.sla import DEFAULT_POLICY, SlaPolicy
@@ -260,6 +261,10 @@ def _play_step(s: Session, loaded: Loaded, incident: Incident, taker: User, step
                                 method="callback")
         elif step.action == "close":
             svc.close_incident(s, incident, actor)
+        elif step.action == "cancel":
+            lifecycle.cancel_incident(s, incident, actor, step.text)
+        elif step.action == "duplicate":
+            lifecycle.mark_duplicate(s, incident, actor, loaded.incidents[str(step.to)], step.text)
         elif step.action == "try_close":
             try:
                 svc.close_incident(s, incident, actor)

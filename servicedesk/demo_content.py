@@ -126,6 +126,16 @@ def close(*, by: str | None = None, after: float = 10) -> Step:
     return Step("close", after, by=by)
 
 
+def cancel(reason: str, *, by: str | None = None, after: float = 20) -> Step:
+    """The incident is withdrawn or was reported in error; it ends without a solution."""
+    return Step("cancel", after, by=by, text=reason)
+
+
+def duplicate_of(parent: str, note: str = "", *, by: str | None = None, after: float = 5) -> Step:
+    """Merged into the incident with key parent; it closes when that one closes."""
+    return Step("duplicate", after, by=by, to=parent, text=note)
+
+
 def try_close(*, by: str | None = None, after: float = 10) -> Step:
     """Attempts to close; the desk refuses (kept in the summary to show the rule at work)."""
     return Step("try_close", after, by=by)
@@ -1766,6 +1776,22 @@ INCIDENTS: tuple[DemoIncident, ...] = (
                service="broadband", area="township", account="KD-3208-0204419", priority="high"),
         (),
         expect="new",
+    ),
+    DemoIncident(
+        "inc-village-neighbour", "majianguo", "agent.chen", 0.2,
+        report("柳河村电视和网络都断了",
+               "我是柳河村的，家里电视没信号，宽带也断了，隔壁几家都一样。",
+               service="broadband", area="township", account="CATV-3208-0045521"),
+        (duplicate_of("inc-village-outage", "同村整片中断，与先前报障为同一故障", by="agent.chen"),),
+        expect="duplicate",
+    ),
+    DemoIncident(
+        "inc-withdrawn", "chenjing", "agent.zhou", 5,
+        report("家里网断了",
+               "晚饭后网络突然断了，光猫灯都不亮。",
+               service="broadband", account="KD-3201-0077311"),
+        (cancel("用户回电：家里跳闸导致光猫断电，合闸后已恢复上网，撤销报修", by="agent.zhou"),),
+        expect="cancelled",
     ),
     DemoIncident(
         "inc-los-new", "yangfan", "yangfan", 0.75,

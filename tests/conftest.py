@@ -37,6 +37,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def engine(database_url: str) -> Iterator[Engine]:
     import kb.models  # noqa: F401
     import servicedesk.incidents.models
+    import servicedesk.org.models
+    import servicedesk.portal.models
     import servicedesk.users.models  # noqa: F401
 
     eng = db.make_engine(database_url)

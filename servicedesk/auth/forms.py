@@ -95,3 +95,29 @@ class TokenForm(FlaskForm):
 class RevokeTokenForm(FlaskForm):
     token_id = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Revoke"))
+
+
+class RegisterForm(FlaskForm):
+    """A subscriber creates their own login with the account number on their bill."""
+
+    account = StringField(
+        _l("Subscriber account number"),
+        validators=[DataRequired(message=_l("Enter the account number from your bill or contract.")),
+                    Length(max=40)],
+        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
+    )
+    phone = StringField(
+        _l("Mobile phone"),
+        validators=[DataRequired(message=_l("Enter your phone number.")), Length(max=40)],
+        render_kw={"type": "tel", "autocomplete": "tel", "inputmode": "tel"},
+    )
+    display_name = StringField(_l("Your name"), validators=[Length(max=100)], render_kw={"autocomplete": "name"})
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(message=_l("Choose a username.")), Length(max=64)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"},
+    )
+    password = new_password_field(_l("Password"))
+    confirm = repeat_password_field(_l("Repeat the password"), "password")
+    next = HiddenField()
+    submit = SubmitField(_l("Create my account"))

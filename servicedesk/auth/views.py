@@ -17,12 +17,15 @@ from servicedesk.auth.forms import (
     LocaleForm,
     LoginForm,
     PasswordForm,
+    RegisterForm,
     RevokeTokenForm,
     TokenForm,
     apply_domain_error,
 )
 from servicedesk.auth.setup import current
 from servicedesk.i18n import LANG_COOKIE
+from servicedesk.portal.messages import place_error
+from servicedesk.portal.registration import register_subscriber
 from servicedesk.users.models import User
 from servicedesk.users.services import authenticate, change_password, issue_token, revoke_token, set_locale
 from servicedesk.web import safe_next
@@ -51,6 +54,28 @@ def login() -> Any:
             return redirect(safe_next(form.next.data, home_for(user)))
         form.password.errors = [_("Wrong username or password, or the account is locked.")]
     return render_template("auth/login.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> Any:
+    """Subscribers create their own login with their account number (staff accounts come from an admin)."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), home_for(current_user)))
+    form = RegisterForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = register_subscriber(db.session(), username=form.username.data or "",
+                                       password=form.password.data or "", display_name=form.display_name.data or "",
+                                       phone=form.phone.data or "", account=form.account.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            place_error(form, exc)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
+            return redirect(safe_next(form.next.data, url_for("portal.my_incidents")))
+    return render_template("auth/register.html", form=form)
 
 
 @bp.post("/logout")

@@ -12,9 +12,13 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -44,12 +48,18 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Number, title or account"), validators=[Optional(), Length(max=100)])
+    q = StringField(_l("Number, account, phone or title"), validators=[Optional(), Length(max=100)])
     status = SelectField(_l("Status"), validators=[Optional()])
     service = SelectField(_l("Service"), validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
     area = SelectField(_l("Area"), validators=[Optional()])
+    zone = StringField(_l("Zone code"), validators=[Optional(), Length(max=40)])
     tier = SelectField(_l("Tier"), validators=[Optional()])
+    assignee = StringField(_l("Assignee"), validators=[Optional(), Length(max=64)],
+                           description=_l("A username, “me”, or “none” for unassigned."))
+    sla = SelectField(_l("SLA"), validators=[Optional()])
+    created_from = DateField(_l("Reported from"), validators=[Optional()])
+    created_to = DateField(_l("Reported until"), validators=[Optional()])
     sort = SelectField(_l("Sort"), validators=[Optional()])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -60,13 +70,23 @@ class QueueFilterForm(FlaskForm):
         self.category.choices = _choices(CATEGORY_LABELS, [c.value for c in Category], anything)
         self.area.choices = _choices(AREA_LABELS, [a.value for a in Area], anything)
         self.tier.choices = [("", anything), *[(str(t), f"L{t}") for t in range(1, 5)]]
+        self.sla.choices = _choices(SLA_LABELS, list(SLA_LABELS), anything)
         self.sort.choices = [("newest", _l("Newest first")), ("oldest", _l("Oldest first")),
                              ("resolve_by", _l("Due soonest"))]
 
+    def validate_created_to(self, field: Any) -> None:
+        if field.data and self.created_from.data and field.data < self.created_from.data:
+            raise WTFormsValidationError(_l("The end comes before the start."))
+
     def values(self) -> dict[str, Any]:
         """The filters that passed validation; a bad one is dropped (and shown beside its field)."""
-        return {name: self[name].data for name in ("status", "service", "category", "area", "tier", "q")
-                if not self[name].errors and self[name].data}
+        return {name: self[name].data for name in FILTER_FIELDS if not self[name].errors and self[name].data}
+
+
+FILTER_FIELDS = ("q", "status", "service", "category", "area", "zone", "tier", "assignee", "sla",
+                 "created_from", "created_to")
+SLA_LABELS: dict[str, Any] = {"on_track": _l("On track"), "at_risk": _l("At risk"), "breached": _l("Breached"),
+                              "paused": _l("Paused")}
 
 
 class NewIncidentForm(FlaskForm):
@@ -101,19 +121,26 @@ class NewIncidentForm(FlaskForm):
 
 
 class ActionForm(FlaskForm):
-    """A button that changes something: only the CSRF token travels."""
+    """A form that changes an incident; it carries the version the agent saw, so a change made
+    meanwhile by someone else is noticed instead of silently overwritten."""
+
+    version = HiddenField()
 
 
-class AssignForm(FlaskForm):
+class AssignForm(ActionForm):
     assignee = SelectField(_l("Assign to"), validators=[Optional()])
 
-    def set_staff(self, staff: list[Any]) -> AssignForm:
-        self.assignee.choices = [("", _l("Nobody (put back in the queue)")),
-                                 *[(str(u.id), f"{u.name} ({u.username})") for u in staff]]
+    def set_staff(self, staff: list[tuple[str, str]]) -> AssignForm:
+        self.assignee.choices = [("", _l("Nobody (put back in the queue)")), *_people(staff)]
         return self
 
 
-class PendForm(FlaskForm):
+def _people(staff: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The staff picker's choices: (id, "name (username)") pairs, see queries.staff_choices."""
+    return list(staff)
+
+
+class PendForm(ActionForm):
     reason = TextAreaField(_l("Waiting for"), validators=[DataRequired(_l("Say what the incident waits for.")),
                                                           Length(max=services.NOTE_MAX)])
 
@@ -126,28 +153,32 @@ def _int_or_zero(value: Any) -> int:
         return 0
 
 
-class EscalateForm(FlaskForm):
+class EscalateForm(ActionForm):
     tier = SelectField(_l("Hand over to tier"), coerce=_int_or_zero, validate_choice=False,
                        choices=[(2, "L2"), (3, "L3"), (4, "L4")],
                        validators=[InputRequired(_l("Choose a tier.")),
                                    NumberRange(1, 4, _l("The tier is a whole number from 1 to 4."))])
-    assignee = SelectField(_l("Specialist (optional)"), validators=[Optional()])
+    group = SelectField(_l("Team (maintenance group)"), validators=[Optional()])
+    assignee = SelectField(_l("Specialist"), validators=[Optional()])
     reason = TextAreaField(_l("Reason for handing over"),
                            validators=[DataRequired(_l("Say why the incident goes to another tier.")),
                                        Length(max=services.NOTE_MAX)])
 
-    def set_staff(self, staff: list[Any]) -> EscalateForm:
-        self.assignee.choices = [("", _l("The tier's queue")),
-                                 *[(str(u.id), f"{u.name} ({u.username})") for u in staff]]
+    def set_staff(self, staff: list[tuple[str, str]]) -> EscalateForm:
+        self.assignee.choices = [("", _l("Nobody in particular: the team's queue")), *_people(staff)]
+        return self
+
+    def set_groups(self, groups: list[tuple[str, str]]) -> EscalateForm:
+        self.group.choices = [("", _l("The incident's own team")), *groups]
         return self
 
 
-class LinkSolutionForm(FlaskForm):
+class LinkSolutionForm(ActionForm):
     article_id = IntegerField(_l("Article number"),
                               validators=[InputRequired(_l("Give the number of a solution article."))])
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(ActionForm):
     note = TextAreaField(_l("Resolution note"),
                          validators=[DataRequired(_l("Write what was done to fix it.")),
                                      Length(max=services.NOTE_MAX)])
@@ -157,12 +188,16 @@ def _rating(value: Any) -> int | None:
     return int(value) if value not in (None, "", "None") else None
 
 
-class CallbackForm(FlaskForm):
+RATING_CHOICES = [("", _l("Not given")), *[(str(n), "★" * n) for n in range(5, 0, -1)]]
+
+
+class CallbackForm(ActionForm):
     accepted = RadioField(_l("The subscriber says the problem is"),
                           choices=[("yes", _l("Gone: fix accepted")), ("no", _l("Still there: fix rejected"))],
                           validators=[InputRequired(_l("Record what the subscriber said."))])
-    rating = SelectField(_l("Satisfaction"), coerce=_rating, validate_choice=False,
-                         choices=[("", _l("Not given")), *[(str(n), "★" * n) for n in range(5, 0, -1)]],
+    called_at = DateTimeLocalField(_l("Called at"), validators=[Optional()],
+                                   description=_l("Leave empty for now."))
+    rating = SelectField(_l("Satisfaction"), coerce=_rating, validate_choice=False, choices=RATING_CHOICES,
                          validators=[Optional(), NumberRange(1, 5, _l("The rating is 1 to 5 stars."))])
     comment = TextAreaField(_l("Comment"), validators=[Length(max=services.NOTE_MAX)],
                             description=_l("Required when the subscriber rejects the fix: say why."))
@@ -172,10 +207,45 @@ class CallbackForm(FlaskForm):
             raise WTFormsValidationError(_l("Say why the subscriber rejects the fix."))
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(ActionForm):
     reason = TextAreaField(_l("Reason for reopening"),
                            validators=[DataRequired(_l("Say why the incident is reopened.")),
                                        Length(max=services.NOTE_MAX)])
+
+
+class FollowUpForm(ActionForm):
+    reason = TextAreaField(_l("What is wrong again"),
+                           validators=[DataRequired(_l("Say what the subscriber reports now.")),
+                                       Length(max=services.NOTE_MAX)])
+
+
+class CancelForm(ActionForm):
+    reason = TextAreaField(_l("Reason for cancelling"),
+                           validators=[DataRequired(_l("Say why the incident is cancelled.")),
+                                       Length(max=services.NOTE_MAX)])
+
+
+class DuplicateForm(ActionForm):
+    parent = StringField(_l("Duplicate of (incident number)"),
+                         validators=[DataRequired(_l("Give the number of the incident this one repeats.")),
+                                     Length(max=24)])
+    reason = TextAreaField(_l("Note"), validators=[Optional(), Length(max=services.NOTE_MAX)])
+
+
+class FieldWorkForm(ActionForm):
+    arrived_at = DateTimeLocalField(_l("Arrived on site"), validators=[Optional()])
+    completed_at = DateTimeLocalField(_l("Work completed"), validators=[Optional()])
+    fault_cause = TextAreaField(_l("Fault cause"), validators=[Optional(), Length(max=services.NOTE_MAX)])
+    steps = TextAreaField(_l("Handling steps"), validators=[Optional(), Length(max=services.NOTE_MAX)])
+    ip_address = StringField(_l("IP address"), validators=[Optional(), Length(max=64)])
+    vlan = StringField(_l("VLAN"), validators=[Optional(), Length(max=6)])
+    mac_address = StringField(_l("MAC address"), validators=[Optional(), Length(max=17)])
+    a_end = StringField(_l("A-end route"), validators=[Optional(), Length(max=300)])
+    z_end = StringField(_l("Z-end route"), validators=[Optional(), Length(max=300)])
+
+    TIMES = ("arrived_at", "completed_at")
+    TEXTS = ("fault_cause", "steps")
+    LINE = ("ip_address", "vlan", "mac_address", "a_end", "z_end")
 
 
 # The action forms of the incident page, by the name the template uses, with their prefixes.
@@ -190,4 +260,50 @@ ACTION_FORMS: dict[str, tuple[type[FlaskForm], str]] = {
     "callback_form": (CallbackForm, "cb"),
     "close_form": (ActionForm, "close"),
     "reopen_form": (ReopenForm, "reopen"),
+    "follow_up_form": (FollowUpForm, "follow"),
+    "cancel_form": (CancelForm, "cancel"),
+    "duplicate_form": (DuplicateForm, "dup"),
+    "field_work_form": (FieldWorkForm, "fw"),
 }
+
+
+class BulkAssignForm(FlaskForm):
+    """The queue's bulk action: the ticked incidents go to one person (or back to nobody), all or none."""
+
+    ids = SelectMultipleField(_l("Incidents"), coerce=_int_or_zero, validate_choice=False,
+                              validators=[DataRequired(_l("Tick the incidents to assign."))])
+    assignee = SelectField(_l("Assign the ticked incidents to"), validators=[Optional()])
+
+    def set_staff(self, staff: list[tuple[str, str]]) -> BulkAssignForm:
+        self.assignee.choices = [("", _l("Nobody (put back in the queue)")), *_people(staff)]
+        return self
+
+
+class AuditSampleForm(FlaskForm):
+    size = IntegerField(_l("How many"), default=20,
+                        validators=[InputRequired(_l("Say how many to draw.")),
+                                    NumberRange(1, 200, _l("Draw 1 to 200 at a time."))])
+    days = IntegerField(_l("Closed in the last … days"), default=30,
+                        validators=[InputRequired(_l("Say how far back to look.")),
+                                    NumberRange(1, 366, _l("Look back 1 to 366 days."))])
+
+
+AUDIT_OUTCOMES: list[tuple[str, Any]] = [
+    ("confirmed", _l("Confirmed: the problem is gone")),
+    ("not_fixed", _l("Not fixed: the problem is still there")),
+    ("unreachable", _l("Could not reach the subscriber")),
+]
+
+
+class AuditRecordForm(FlaskForm):
+    outcome = RadioField(_l("Outcome"), choices=AUDIT_OUTCOMES,
+                         validators=[InputRequired(_l("Record what the call found."))])
+    called_at = DateTimeLocalField(_l("Called at"), validators=[Optional()], description=_l("Leave empty for now."))
+    rating = SelectField(_l("Satisfaction"), coerce=_rating, validate_choice=False, choices=RATING_CHOICES,
+                         validators=[Optional(), NumberRange(1, 5, _l("The rating is 1 to 5 stars."))])
+    comment = TextAreaField(_l("Comment"), validators=[Length(max=services.NOTE_MAX)],
+                            description=_l("Required when the problem is still there."))
+
+    def validate_comment(self, field: Any) -> None:
+        if self.outcome.data == "not_fixed" and not (field.data or "").strip():
+            raise WTFormsValidationError(_l("Say what is still wrong."))

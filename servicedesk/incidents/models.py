@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.models import Article
 from kb.orm import Base, utcnow
 from servicedesk.incidents.workflow import (
     Area,
+    AuditOutcome,
     Category,
     Channel,
     IncidentStatus,
@@ -43,21 +44,24 @@ class Incident(Base):
     tier: Mapped[int] = mapped_column(SmallInteger, default=1)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     # One column, so an incident can never hold more than one solution.
     solution_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     resolution_note: Mapped[str] = mapped_column(Text, default="")
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     subscriber_id: Mapped[int | None] = mapped_column(ForeignKey("subscribers.id"), index=True)
-    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_groups.id"), index=True)
-    # An earlier closed incident of the same subscriber and service, when this one came within 30 days.
-    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("maintenance_groups.id"))
+    # An earlier closed incident of the same subscriber and service, when this one came within 30 days,
+    # or the closed incident this one follows up (opened when the reopen window had passed).
+    repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    # The parent this incident was merged into as a duplicate; it closes through the parent's solution.
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
     respond_by: Mapped[datetime]
     resolve_by: Mapped[datetime]
     paused_at: Mapped[datetime | None]
-    breach_notified_at: Mapped[datetime | None]
     responded_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -72,7 +76,10 @@ class Incident(Base):
     subscriber: Mapped[Subscriber | None] = relationship()
     zone: Mapped[Zone | None] = relationship()
     group: Mapped[MaintenanceGroup | None] = relationship()
-    repeat_of: Mapped[Incident | None] = relationship(remote_side="Incident.id")
+    repeat_of: Mapped[Incident | None] = relationship(remote_side="Incident.id", foreign_keys=[repeat_of_id])
+    duplicate_of: Mapped[Incident | None] = relationship(remote_side="Incident.id", foreign_keys=[duplicate_of_id])
+    field_work: Mapped[FieldWork | None] = relationship(back_populates="incident", cascade="all, delete-orphan")
+    sla_breach: Mapped[SlaBreach | None] = relationship(cascade="all, delete-orphan")
     verifications: Mapped[list[Verification]] = relationship(
         back_populates="incident", order_by="Verification.at", cascade="all, delete-orphan"
     )
@@ -87,13 +94,47 @@ class Incident(Base):
             name="closed_needs_solution_and_verification",
         ),
         CheckConstraint("status <> 'resolved' OR resolved_at IS NOT NULL", name="resolved_has_time"),
-        Index("ix_incidents_status_created", "status", "created_at"),
-        Index("ix_incidents_open_resolve_by", "status", "resolve_by"),
+        # Cancelled is its own ending, outside the close rule: it needs a reason and never counts as solved.
+        CheckConstraint("status <> 'cancelled' OR cancel_reason <> ''", name="cancelled_has_reason"),
+        CheckConstraint("status <> 'duplicate' OR duplicate_of_id IS NOT NULL", name="duplicate_has_parent"),
+        CheckConstraint("duplicate_of_id IS NULL OR duplicate_of_id <> id", name="not_own_duplicate"),
+        # The queues: every tab filters on status and reads in creation or due order. Each ordering index
+        # ends with id, the list's tie-breaker, so PostgreSQL reads a page straight off the index instead
+        # of sorting every match (SQLite's indexes carry the rowid anyway).
+        Index("ix_incidents_status_created", "status", "created_at", "id"),
+        # paused_at rides along so a paused incident's breach (resolve_by < paused_at) is judged in the index.
+        Index("ix_incidents_open_resolve_by", "status", "resolve_by", "id", "paused_at"),
+        Index("ix_incidents_assignee_status_created", "assignee_id", "status", "created_at", "id"),
+        # The unassigned queue: PostgreSQL does not order by an index after "assignee_id IS NULL".
+        Index("ix_incidents_unassigned", "status", "created_at", "id", postgresql_where=text("assignee_id IS NULL"),
+              sqlite_where=text("assignee_id IS NULL")),
+        Index("ix_incidents_group_status_resolve_by", "group_id", "status", "resolve_by", "id"),
+        Index("ix_incidents_zone_status_created", "zone_id", "status", "created_at", "id"),
+        # Repeat-report detection at creation and the account search of the queue.
+        Index("ix_incidents_account_service_closed", "customer_account", "service", "closed_at"),
+        # The period figures (escalation rate) and the call-back audit sample.
+        Index("ix_incidents_created_at", "created_at", "id"),
+        Index("ix_incidents_closed_at", "closed_at"),
     )
     __mapper_args__ = {"version_id_col": version}
 
+    @property
+    def breach_notified_at(self) -> datetime | None:
+        """When `flask sla check` flagged this incident's breach to its group leader, if it did."""
+        return self.sla_breach.notified_at if self.sla_breach is not None else None
+
     def __repr__(self) -> str:
         return f"<Incident {self.number} {self.status}>"
+
+
+class SlaBreach(Base):
+    """An incident flagged once by the SLA check. A narrow table of its own: flagging a hundred thousand
+    breaches inserts small rows here instead of rewriting wide, heavily indexed incident rows."""
+
+    __tablename__ = "incident_sla_breaches"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    notified_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Verification(Base):
@@ -133,3 +174,60 @@ class IncidentEvent(Base):
 
     incident: Mapped[Incident] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class FieldWork(Base):
+    """The field engineer's record of a visit (optional): times, cause, steps and leased-line data."""
+
+    __tablename__ = "incident_field_work"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    arrived_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    fault_cause: Mapped[str] = mapped_column(Text, default="")
+    steps: Mapped[str] = mapped_column(Text, default="")
+    # Enterprise leased lines (集客专线): the circuit's addressing and its A-end / Z-end route.
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    vlan: Mapped[int | None] = mapped_column(Integer)
+    mac_address: Mapped[str] = mapped_column(String(17), default="")
+    a_end: Mapped[str] = mapped_column(String(300), default="")
+    z_end: Mapped[str] = mapped_column(String(300), default="")
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    incident: Mapped[Incident] = relationship(back_populates="field_work")
+    updated_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("vlan IS NULL OR vlan BETWEEN 1 AND 4094", name="vlan_range"),
+        CheckConstraint("completed_at IS NULL OR arrived_at IS NULL OR completed_at >= arrived_at",
+                        name="completed_after_arrival"),
+    )
+
+
+class CallbackAudit(Base):
+    """A closed incident drawn at random for a second call-back; the outcome is filled in when made."""
+
+    __tablename__ = "callback_audits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), unique=True)
+    sampled_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sampled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    auditor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    called_at: Mapped[datetime | None]
+    outcome: Mapped[AuditOutcome | None] = mapped_column(_enum(AuditOutcome, "audit_outcome"))
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+    incident: Mapped[Incident] = relationship()
+    sampled_by: Mapped[User] = relationship(foreign_keys=[sampled_by_id])
+    auditor: Mapped[User | None] = relationship(foreign_keys=[auditor_id])
+
+    __table_args__ = (
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        # Recorded all at once: an outcome always has its auditor and call time.
+        CheckConstraint("(outcome IS NULL) = (auditor_id IS NULL) AND (outcome IS NULL) = (called_at IS NULL)",
+                        name="outcome_complete"),
+        Index("ix_callback_audits_pending", "outcome", "sampled_at"),
+    )

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from kb.actors import Role, is_staff
 from kb.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -29,7 +31,7 @@ from servicedesk.incidents.workflow import (
     VerificationMethod,
     next_status,
 )
-from servicedesk.org.models import Subscriber
+from servicedesk.org.models import MaintenanceGroup, Subscriber
 from servicedesk.org.services import route_for, zone_by_code
 from servicedesk.users.models import User
 
@@ -38,6 +40,7 @@ DESCRIPTION_MAX = 20_000
 NOTE_MAX = 5_000
 REOPEN_WINDOW_DAYS = 7
 REPEAT_WINDOW_DAYS = 30
+CLOCK_SKEW = timedelta(minutes=2)  # a time "now" typed on a slightly fast clock is not in the future
 
 
 @dataclass(frozen=True)
@@ -51,12 +54,44 @@ def can_view_incident(user: User | None, incident: Incident) -> bool:
     return user is not None and (is_staff(user) or incident.reporter_id == user.id)
 
 
-def get_incident(s: Session, user: User | None, incident_id: object) -> Incident:
-    """The incident if it exists and user may see it; otherwise NotFound (never revealing which)."""
-    incident = s.get(Incident, incident_id) if is_valid_id(incident_id) else None
+def get_incident(s: Session, user: User | None, incident_id: object, *, for_update: bool = False) -> Incident:
+    """The incident if it exists and user may see it; otherwise NotFound (never revealing which).
+
+    for_update locks the row until the commit (PostgreSQL), so two agents acting at once take turns
+    and the second one sees what the first one did.
+    """
+    incident = (s.get(Incident, incident_id, with_for_update=True if for_update else None)
+                if is_valid_id(incident_id) else None)
     if incident is None or not can_view_incident(user, incident):
         raise NotFound("No such incident.")
     return incident
+
+
+def check_version(incident: Incident, seen: object) -> None:
+    """Refuses the change when the caller acted on an older version of the incident than the current one."""
+    if seen in (None, ""):
+        return
+    try:
+        version = int(str(seen))
+    except ValueError:
+        raise ValidationError("The version is a whole number.", fields={"version": "must be an integer"}) from None
+    if version != incident.version:
+        raise Conflict(f"The incident changed since you read it (version {version}, now {incident.version}); "
+                       "reload it and try again.", code="stale_version", fields={"version": f"now {incident.version}"})
+
+
+def concurrent_change(exc: Exception) -> Conflict | None:
+    """The Conflict to report when a commit lost a race with another agent's change, else None.
+
+    A stale version (the row changed under us) and SQLite's refusal to write from an outdated
+    snapshot both mean the same thing to the person: someone else was quicker.
+    """
+    said = str(getattr(exc, "orig", exc)).lower()
+    if isinstance(exc, StaleDataError) or (isinstance(exc, OperationalError) and any(
+            word in said for word in ("locked", "deadlock", "could not serialize"))):
+        return Conflict("Someone else changed this incident at the same moment; nothing of yours was saved. "
+                        "Here is its current state.", code="concurrent_change")
+    return None
 
 
 def _require_staff(actor: User, what: str) -> None:
@@ -68,6 +103,9 @@ _DONE = {
     "assign": "assigned", "start": "started", "pend": "put on hold", "resume": "resumed",
     "escalate": "escalated", "link_solution": "given a solution", "resolve": "resolved",
     "verify_accept": "verified", "verify_reject": "rejected", "close": "closed", "reopen": "reopened",
+    "cancel": "cancelled", "mark_duplicate": "marked as a duplicate", "follow_up": "followed up",
+    "field_work": "given a field-work record", "close_with_parent": "closed with its parent",
+    "release_duplicate": "released from its parent",
 }
 
 
@@ -109,6 +147,16 @@ def _choice(data: Mapping[str, Any], name: str, cls: Any, default: Any, errors: 
     except ValidationError as exc:
         errors.update(exc.fields)
         return default
+
+
+def check_past(when: datetime, name: str, *, not_before: datetime | None = None, before_what: str = "") -> None:
+    """Refuses a time in the future (beyond a little clock skew) or before not_before, naming the field."""
+    if when.tzinfo is None:
+        raise ValidationError("A time needs its time zone.", fields={name: "naive time"})
+    if when > utcnow() + CLOCK_SKEW:
+        raise ValidationError("This time is in the future.", fields={name: "in the future"})
+    if not_before is not None and when < not_before:
+        raise ValidationError(f"This time is before {before_what}.", fields={name: f"before {before_what}"})
 
 
 def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporter: User | None = None,
@@ -277,8 +325,12 @@ def write_solution(s: Session, incident: Incident, author: User, data: Mapping[s
 
 
 def escalate_incident(s: Session, incident: Incident, actor: User, *, tier: object, reason: object,
-                      assignee: User | None = None) -> Incident:
-    """Hands the incident to a higher tier (转交), with a reason, optionally to a named person."""
+                      assignee: User | None = None, group: MaintenanceGroup | None = None) -> Incident:
+    """Hands the incident to a higher tier (转交) with a reason and a target: a team, a person, or both.
+
+    Without a named team the incident stays with its own maintenance group; with neither a person
+    nor any team to take it over, the hand-over is refused.
+    """
     _require_staff(actor, "escalate incidents")
     target = _move(incident, "escalate")
     if not isinstance(tier, int) or isinstance(tier, bool) or not 1 <= tier <= 4:
@@ -289,8 +341,15 @@ def escalate_incident(s: Session, incident: Incident, actor: User, *, tier: obje
     text = clean_text(reason, "reason", max_len=NOTE_MAX)
     if assignee is not None and (not assignee.is_staff or not assignee.active):
         raise ValidationError("Incidents can only be assigned to active staff.", fields={"assignee": "not staff"})
+    if assignee is None and group is None and incident.group_id is None:
+        raise ValidationError("Name the team or the person who takes the incident over.",
+                              fields={"group": "a team or a person"})
     _record(s, incident, actor, "escalate", field="tier", old=incident.tier, new=tier, note=text)
     incident.tier = tier
+    if group is not None and group.id != incident.group_id:
+        _record(s, incident, actor, "escalate", field="group",
+                old=incident.group.name if incident.group else None, new=group.name)
+        incident.group = group
     old = incident.assignee.username if incident.assignee else None
     incident.assignee = assignee
     if old != (assignee.username if assignee else None):
@@ -315,10 +374,12 @@ def resolve_incident(s: Session, incident: Incident, actor: User, note: object) 
 
 
 def verify_incident(s: Session, incident: Incident, actor: User, *, accepted: object, rating: object = None,
-                    comment: object = "", method: object = None) -> Verification:
+                    comment: object = "", method: object = None, called_at: datetime | None = None) -> Verification:
     """Records the reporter's verdict on the fix, in person or through a staff call-back (回访).
 
-    Accepting marks the incident verified; rejecting needs a reason and sends it back to work.
+    A call-back records who called (the actor), when (called_at, default now; never in the future nor
+    before the fix), the outcome, rating and comment. Accepting marks the incident verified; rejecting
+    needs a reason and sends it back to work.
     """
     if method in (None, ""):
         method = VerificationMethod.SELF.value if actor.id == incident.reporter_id else None
@@ -337,8 +398,12 @@ def verify_incident(s: Session, incident: Incident, actor: User, *, accepted: ob
         raise ValidationError("The rating is 1 to 5 stars.", fields={"rating": "1 to 5"})
     text = clean_text(comment, "comment", max_len=NOTE_MAX, required=not ok)
     target = _move(incident, "verify_accept" if ok else "verify_reject")
+    at = utcnow()
+    if called_at is not None and how == VerificationMethod.CALLBACK:
+        check_past(called_at, "called_at", not_before=incident.resolved_at, before_what="the fix")
+        at = called_at
     verification = Verification(incident=incident, by_id=actor.id, method=how, accepted=ok,
-                                rating=rating, comment=text, at=utcnow())
+                                rating=rating, comment=text, at=at)
     s.add(verification)
     incident.verified = ok
     if not ok:
@@ -381,8 +446,39 @@ def close_incident(s: Session, incident: Incident, actor: User) -> Incident:
     target = _move(incident, "close")
     incident.closed_at = utcnow()
     _set_status(s, incident, actor, "close", target)
+    _close_duplicates(s, incident, actor)
     s.flush()
     return incident
+
+
+def duplicates_of(s: Session, parent: Incident) -> list[Incident]:
+    """The incidents merged into parent that still wait for it, oldest first."""
+    return list(s.scalars(select(Incident).where(Incident.duplicate_of_id == parent.id,
+                                                 Incident.status == IncidentStatus.DUPLICATE)
+                          .order_by(Incident.id)))
+
+
+def _close_duplicates(s: Session, parent: Incident, actor: User) -> None:
+    """Closes the parent's duplicates through its solution and its verified fix."""
+    for child in duplicates_of(s, parent):
+        target = _move(child, "close_with_parent")
+        if child.solution_id != parent.solution_id:
+            _record(s, child, actor, "link_solution", field="solution_id", old=child.solution_id,
+                    new=parent.solution_id, note=f"through {parent.number}")
+            child.solution_id = parent.solution_id
+        child.verified = True
+        child.paused_at = None
+        child.resolved_at = parent.resolved_at or parent.closed_at
+        child.resolution_note = child.resolution_note or parent.resolution_note
+        child.closed_at = parent.closed_at
+        _set_status(s, child, actor, "close_with_parent", target, note=f"closed with {parent.number}")
+
+
+def reopen_deadline(incident: Incident, window_days: int = REOPEN_WINDOW_DAYS) -> datetime | None:
+    """Until when a closed incident may still be reopened; None when it is not closed."""
+    if incident.status != IncidentStatus.CLOSED or incident.closed_at is None:
+        return None
+    return incident.closed_at + timedelta(days=window_days)
 
 
 def reopen_incident(s: Session, incident: Incident, actor: User, reason: object, *,
@@ -392,9 +488,9 @@ def reopen_incident(s: Session, incident: Incident, actor: User, reason: object,
         raise Forbidden("Only staff or the reporting user reopen an incident.")
     target = _move(incident, "reopen")
     text = clean_text(reason, "reason", max_len=NOTE_MAX)
-    if incident.status == IncidentStatus.CLOSED and incident.closed_at is not None \
-            and utcnow() - incident.closed_at > timedelta(days=window_days):
-        raise Conflict(f"Closed more than {window_days} days ago; report a new incident instead.",
+    deadline = reopen_deadline(incident, window_days)
+    if deadline is not None and utcnow() > deadline:
+        raise Conflict(f"Closed more than {window_days} days ago; open a new incident linked to it instead.",
                        code="reopen_window_passed")
     incident.verified = False
     incident.closed_at = None

@@ -1,44 +1,55 @@
-"""Staff incident pages: the queue, taking a report, and the incident page with one POST per action.
+"""Staff incident pages: the queue (tabs, filters, bulk assign), taking a report, and the incident page.
 
-Views translate, services decide: each action parses its form, calls one service, commits once and
-redirects; a refusal re-renders the incident page with the reason and the user's text kept.
+Views translate, services decide. The actions of the incident page live in action_views, the
+call-back audit and the desk figures in audit_views; all hang on this module's blueprint.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from kb import services as kb_services
-from kb.errors import DomainError, NotFound, ValidationError
+from kb.errors import DomainError, ValidationError
 from kb.orm import utcnow
 from kb.search.service import search_articles, suggest_for_incident
 from servicedesk import db
 from servicedesk.auth.setup import STAFF, current, roles_required
 from servicedesk.formerrors import attach_domain_error, domain_message
-from servicedesk.incidents import queries, services
-from servicedesk.incidents.forms import ACTION_FORMS, NewIncidentForm, QueueFilterForm
+from servicedesk.incidents import lifecycle, queries, services
+from servicedesk.incidents.forms import ACTION_FORMS, BulkAssignForm, NewIncidentForm, QueueFilterForm
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.sla import sla_state
-from servicedesk.incidents.workflow import allowed_actions
+from servicedesk.incidents.workflow import OPEN_STATES, allowed_actions
+from servicedesk.org.models import Zone, mask_phone
 from servicedesk.search import current_index
 from servicedesk.users.models import User
+from servicedesk.web import STATUS_LABELS, safe_next
 
 bp = Blueprint("incidents", __name__)
 log = logging.getLogger(__name__)
 
+# The two endings besides closing; the shared labels live in servicedesk.web (move them there).
+STATUS_LABELS.setdefault("cancelled", _l("Cancelled"))
+STATUS_LABELS.setdefault("duplicate", _l("Duplicate"))
+
 TAB_LABELS: dict[str, Any] = {
     "mine": _l("Mine"),
+    "team": _l("My team"),
     "unassigned": _l("Unassigned"),
-    "open": _l("All open"),
+    "at_risk": _l("At risk"),
+    "breached": _l("Breached"),
     "awaiting": _l("Awaiting verification"),
+    "open": _l("All open"),
     "resolved": _l("Resolved"),
     "closed": _l("Closed"),
     "all": _l("Everything"),
@@ -58,40 +69,152 @@ EVENT_LABELS: dict[str, Any] = {
     "reopen": _l("Reopened"),
     "route": _l("Routed to the zone's manager"),
     "repeat": _l("Reported again within 30 days"),
+    "cancel": _l("Cancelled"),
+    "mark_duplicate": _l("Marked as a duplicate"),
+    "merge": _l("Duplicate merged in"),
+    "close_with_parent": _l("Closed with its parent"),
+    "release_duplicate": _l("Back to work: the parent was cancelled"),
+    "follow_up": _l("Follow-up incident"),
+    "field_work": _l("Field work recorded"),
+    "audit": _l("Audit call-back"),
+    "sla_breach": _l("SLA breached: escalated to the group leader"),
+}
+FIELD_LABELS: dict[str, Any] = {
+    "arrived_at": _l("Arrived on site"), "completed_at": _l("Work completed"), "fault_cause": _l("Fault cause"),
+    "steps": _l("Handling steps"), "ip_address": _l("IP address"), "vlan": _l("VLAN"),
+    "mac_address": _l("MAC address"), "a_end": _l("A-end route"), "z_end": _l("Z-end route"),
+    "group": _l("Team"), "assignee": _l("Assignee"), "duplicate_of": _l("Duplicate of"),
+    "duplicates": _l("Duplicates"), "follow_up": _l("Followed up by"), "repeat_of": _l("Follows"),
+    "audit": _l("Outcome"),
 }
 PER_PAGE = 25
 # Solutions an agent may link from the page search: approved ones and colleagues' work in progress.
 LINKABLE_STATUSES = "approved,in_review,draft"
 
 
-def _me() -> User:
+def me() -> User:
     user = current()
     assert user is not None  # roles_required let only logged-in staff through
     return user
 
 
-def _load(incident_id: int) -> Incident:
-    return services.get_incident(db.session(), current(), incident_id)
+def load(incident_id: int, *, for_update: bool = False) -> Incident:
+    return services.get_incident(db.session(), current(), incident_id, for_update=for_update)
 
 
-def _sla_of(incident: Incident) -> str:
+def desk_zone() -> ZoneInfo:
+    return ZoneInfo(str(get_timezone() or current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC"))
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """A time typed into a form (the desk's local time) as an aware datetime."""
+    return value.replace(tzinfo=desk_zone()) if value is not None and value.tzinfo is None else value
+
+
+def local(value: datetime | None) -> datetime | None:
+    """A stored time as the naive local time a datetime-local input shows."""
+    return value.astimezone(desk_zone()).replace(tzinfo=None) if value is not None else None
+
+
+def sla_of(incident: Incident) -> str:
+    """The SLA badge's state; only an open incident has a running clock to show."""
+    if incident.status not in OPEN_STATES:
+        return ""
     return sla_state(now=utcnow(), created_at=incident.created_at, resolve_by=incident.resolve_by,
                      resolved_at=incident.resolved_at, paused_at=incident.paused_at)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=desk_zone())
+
+
+def _queue_filters(form: QueueFilterForm) -> queries.QueueFilters:
+    """The checked filters as the query wants them; an unknown zone is marked beside its field."""
+    v = form.values()
+    zone_id = None
+    if v.get("zone"):
+        zone_id = db.session.scalar(select(Zone.id).where(Zone.code == v["zone"].strip()))
+        if zone_id is None:
+            form.zone.errors = [*form.zone.errors, _("No zone has this code.")]
+    assignee = (v.get("assignee") or "").strip()
+    assignee_id = None
+    if assignee == "me":
+        assignee_id = me().id
+    elif assignee and assignee != "none":
+        assignee_id = db.session.scalar(select(User.id).where(User.username == assignee))
+        if assignee_id is None:
+            form.assignee.errors = [*form.assignee.errors, _("No active user has this username.")]
+    return queries.QueueFilters(
+        status=v.get("status"), service=v.get("service"), category=v.get("category"), area=v.get("area"),
+        zone_id=zone_id, tier=int(v["tier"]) if v.get("tier") else None,
+        assignee_id=assignee_id, unassigned=assignee == "none",
+        sla=v.get("sla"), q=v.get("q") or "",
+        created_from=_day_start(v["created_from"]) if v.get("created_from") else None,
+        created_to=_day_start(v["created_to"]) + timedelta(days=1) if v.get("created_to") else None,
+    )
 
 
 @bp.get("/desk/incidents")
 @roles_required(*STAFF)
 def queue() -> Any:
+    s = db.session()
     form = QueueFilterForm(formdata=request.args)
     form.validate()
+    filters = _queue_filters(form)
     tab = request.args.get("tab", queries.DEFAULT_TAB)
     tab = tab if tab in queries.TABS else queries.DEFAULT_TAB
-    sort = form.sort.data if form.sort.data in queries.SORTS else "newest"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    result = queries.queue_page(db.session(), _me().id, tab=tab, filters=form.values(), sort=sort,
-                                page=page, per_page=PER_PAGE)
+    sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else None
+    form.sort.data = sort or queries.TAB_SORT.get(tab, "newest")
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
+    result = queries.queue_page(s, me().id, tab=tab, filters=filters, sort=sort, page=page, per_page=PER_PAGE)
+    bulk = BulkAssignForm(formdata=None).set_staff(queries.staff_choices(s))
     return render_template("incidents/queue.html", form=form, tab=tab, tabs=TAB_LABELS, result=result,
-                           sla=_sla_of), 400 if form.errors else 200
+                           sla=sla_of, bulk=bulk, mask_phone=mask_phone, tab_cap=queries.TAB_CAP,
+                           total_cap=queries.TOTAL_CAP, scan_rows=queries.TITLE_SCAN_ROWS), \
+        400 if form.errors else 200
+
+
+@bp.post("/desk/incidents/bulk-assign")
+@roles_required(*STAFF)
+def bulk_assign() -> Response:
+    """Assigns the ticked incidents, all or none, then goes back to the same queue view."""
+    s = db.session()
+    form = BulkAssignForm().set_staff(queries.staff_choices(s))
+    back = safe_next(request.form.get("next"), url_for(".queue"))
+    if not form.validate_on_submit():
+        flash(_("Nothing was assigned: tick at least one incident and choose someone from the list."), "error")
+        return redirect(back)
+    ids = list(dict.fromkeys(int(i) for i in form.ids.data if i))
+    assignee = s.get(User, int(form.assignee.data)) if form.assignee.data else None
+    try:
+        incidents = lifecycle.incidents_by_ids(s, ids)
+        for incident in incidents:
+            services.check_version(incident, request.form.get(f"version-{incident.id}"))
+        lifecycle.bulk_assign(s, me(), incidents, assignee)
+        s.commit()
+    except DomainError as exc:
+        s.rollback()
+        flash(_("Nothing was assigned: %(reason)s", reason=bulk_reason(exc)), "error")
+        return redirect(back)
+    except Exception as exc:
+        conflict = services.concurrent_change(exc)
+        if conflict is None:
+            raise
+        s.rollback()
+        flash(_("Nothing was assigned: someone else changed one of these incidents at the same moment."), "error")
+        return redirect(back)
+    who = assignee.name if assignee else _("nobody")
+    flash(_("%(num)d incidents assigned to %(who)s.", num=len(incidents), who=who), "success")
+    return redirect(back)
+
+
+def bulk_reason(exc: DomainError) -> str:
+    """Why a bulk assignment was refused, naming the incidents that stood in the way."""
+    if exc.code == "stale_version":
+        return _("one of them changed since the list was shown; reload and tick again.")
+    if exc.code == "invalid_transition":
+        return _("%(numbers)s cannot be assigned in their current state.", numbers=exc.fields.get("ids", ""))
+    return _(exc.message)
 
 
 @bp.route("/desk/incidents/new", methods=["GET", "POST"])
@@ -105,7 +228,7 @@ def new() -> Any:
     try:
         if form.reporter.data and reporter is None:
             raise ValidationError("No such user.", fields={"reporter": "no such user"})
-        incident = services.create_incident(s, _me(), form.incident_data(), reporter=reporter,
+        incident = services.create_incident(s, me(), form.incident_data(), reporter=reporter,
                                             policy=current_app.extensions["sla_policy"])
     except DomainError as exc:
         db.session.rollback()
@@ -145,152 +268,63 @@ def _suggestions(incident: Incident) -> list[Any] | None:
         return None
 
 
-def _detail_page(incident: Incident, status: int = 200, **given: FlaskForm) -> Any:
+def prepare(form: FlaskForm, staff: list[tuple[str, str]] | None = None) -> FlaskForm:
+    """Fills a form's pickers (people, teams) from the database."""
+    if hasattr(form, "set_staff"):
+        form.set_staff(staff if staff is not None else queries.staff_choices(db.session()))
+    if hasattr(form, "set_groups"):
+        form.set_groups(queries.group_choices(db.session()))
+    return form
+
+
+def _defaults(incident: Incident) -> dict[str, dict[str, Any]]:
+    work = incident.field_work
+    fw: dict[str, Any] = {}
+    if work is not None:
+        fw = {name: getattr(work, name) for name in ("fault_cause", "steps", "ip_address", "mac_address",
+                                                      "a_end", "z_end")}
+        fw.update(arrived_at=local(work.arrived_at), completed_at=local(work.completed_at),
+                  vlan=str(work.vlan) if work.vlan else "")
+    return {"assign_form": {"assignee": str(incident.assignee_id or "")}, "field_work_form": fw}
+
+
+def detail_page(incident: Incident, status: int = 200, **given: FlaskForm) -> Any:
     """The incident page; forms passed in (a refused or invalid action) keep what the user typed."""
-    staff = queries.active_staff(db.session())
+    s = db.session()
+    staff = queries.staff_choices(s)
     forms: dict[str, Any] = {}
-    defaults = {"assign_form": {"assignee": str(incident.assignee_id or "")}}
+    defaults = _defaults(incident)
     for name, (cls, prefix) in ACTION_FORMS.items():
         form = given.get(name) or cls(prefix=prefix, formdata=None, data=defaults.get(name))
-        if hasattr(form, "set_staff"):
-            form.set_staff(staff)
-        forms[name] = form
+        if name not in given:
+            form.version.data = str(incident.version)
+        forms[name] = prepare(form, staff)
     kbq = request.args.get("kbq", "")
     kb_hits, kb_error = _kb_search(kbq)
+    window = int(current_app.config.get("REOPEN_WINDOW_DAYS", services.REOPEN_WINDOW_DAYS))
+    deadline = services.reopen_deadline(incident, window)
+    actions = set(allowed_actions(incident.status))
+    if deadline is not None and utcnow() > deadline:
+        actions.discard("reopen")
+    else:
+        actions.discard("follow_up")
     return render_template(
         "incidents/detail.html", incident=incident, **forms,
-        actions=set(allowed_actions(incident.status)), blockers=services.close_blockers(incident),
-        suggestions=_suggestions(incident),
-        kbq=kbq, kb_hits=kb_hits, kb_error=kb_error, event_labels=EVENT_LABELS, sla_state=_sla_of(incident),
+        actions=actions, blockers=services.close_blockers(incident),
+        # Suggestions serve linking a solution: no search for an incident that can no longer take one.
+        suggestions=_suggestions(incident) if "link_solution" in actions else [],
+        kbq=kbq, kb_hits=kb_hits, kb_error=kb_error, event_labels=EVENT_LABELS, field_labels=FIELD_LABELS,
+        sla_state=sla_of(incident), reopen_until=deadline, related=queries.related_incidents(s, incident),
+        leased_line=incident.service == "leased_line",
     ), status
 
 
 @bp.get("/desk/incidents/<int:incident_id>")
 @roles_required(*STAFF)
 def detail(incident_id: int) -> Any:
-    return _detail_page(_load(incident_id))
+    return detail_page(load(incident_id))
 
 
-def _act(incident_id: int, form_name: str, run: Callable[[Incident, Any], str]) -> Any:
-    """One action on the incident page: valid form → service → commit → redirect, else the page again."""
-    incident = _load(incident_id)
-    cls, prefix = ACTION_FORMS[form_name]
-    form = cls(prefix=prefix)
-    if hasattr(form, "set_staff"):
-        form.set_staff(queries.active_staff(db.session()))
-    if not form.validate_on_submit():
-        flash(_("Nothing was changed: please correct the fields marked below."), "error")
-        return _detail_page(incident, 400, **{form_name: form})
-    try:
-        message = run(incident, form)
-    except DomainError as exc:
-        db.session.rollback()
-        attach_domain_error(form, exc)
-        flash(domain_message(exc, incident.status), "error")
-        return _detail_page(incident, exc.status, **{form_name: form})
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for(".detail", incident_id=incident.id))
-
-
-def _staff_member(value: str | None) -> User | None:
-    return db.session.get(User, int(value)) if value else None
-
-
-@bp.post("/desk/incidents/<int:incident_id>/assign")
-@roles_required(*STAFF)
-def assign(incident_id: int) -> Response:
-    def run(incident: Incident, form: Any) -> str:
-        services.assign_incident(db.session(), incident, _me(), _staff_member(form.assignee.data))
-        return _("Assignment saved.")
-    return _act(incident_id, "assign_form", run)
-
-
-@bp.post("/desk/incidents/<int:incident_id>/start")
-@roles_required(*STAFF)
-def start(incident_id: int) -> Response:
-    def run(incident: Incident, _form: Any) -> str:
-        services.start_work(db.session(), incident, _me())
-        return _("Work started.")
-    return _act(incident_id, "start_form", run)
-
-
-@bp.post("/desk/incidents/<int:incident_id>/pend")
-@roles_required(*STAFF)
-def pend(incident_id: int) -> Response:
-    def run(incident: Incident, form: Any) -> str:
-        services.pend_incident(db.session(), incident, _me(), form.reason.data)
-        return _("The incident is on hold.")
-    return _act(incident_id, "pend_form", run)
-
-
-@bp.post("/desk/incidents/<int:incident_id>/resume")
-@roles_required(*STAFF)
-def resume(incident_id: int) -> Response:
-    def run(incident: Incident, _form: Any) -> str:
-        services.resume_incident(db.session(), incident, _me())
-        return _("Work resumed.")
-    return _act(incident_id, "resume_form", run)
-
-
-@bp.post("/desk/incidents/<int:incident_id>/escalate")
-@roles_required(*STAFF)
-def escalate(incident_id: int) -> Response:
-    def run(incident: Incident, form: Any) -> str:
-        services.escalate_incident(db.session(), incident, _me(), tier=form.tier.data, reason=form.reason.data,
-                                   assignee=_staff_member(form.assignee.data))
-        return _("Handed over to L%(tier)s.", tier=form.tier.data)
-    return _act(incident_id, "escalate_form", run)
-
-
-@bp.post("/desk/incidents/<int:incident_id>/solution")
-@roles_required(*STAFF)
-def link_solution(incident_id: int) -> Response:
-    def run(incident: Incident, form: Any) -> str:
-        try:
-            article = kb_services.get_article(db.session(), _me(), form.article_id.data)
-        except NotFound:
-            raise ValidationError("No such article.", fields={"article_id": "no such article"}) from None
-        services.link_solution(db.session(), incident, _me(), article)
-        return _("Solution “%(title)s” linked.", title=article.title)
-    return _act(incident_id, "link_form", run)
-
-
-@bp.post("/desk/incidents/<int:incident_id>/resolve")
-@roles_required(*STAFF)
-def resolve(incident_id: int) -> Response:
-    def run(incident: Incident, form: Any) -> str:
-        services.resolve_incident(db.session(), incident, _me(), form.note.data)
-        return _("Resolved. Now the subscriber verifies the fix (or you record a call-back).")
-    return _act(incident_id, "resolve_form", run)
-
-
-@bp.post("/desk/incidents/<int:incident_id>/callback")
-@roles_required(*STAFF)
-def callback(incident_id: int) -> Response:
-    def run(incident: Incident, form: Any) -> str:
-        accepted = form.accepted.data == "yes"
-        services.verify_incident(db.session(), incident, _me(), accepted=accepted, rating=form.rating.data,
-                                 comment=form.comment.data or "", method="callback")
-        return _("Call-back recorded: fix accepted.") if accepted else \
-            _("Call-back recorded: fix rejected; the incident is back in work.")
-    return _act(incident_id, "callback_form", run)
-
-
-@bp.post("/desk/incidents/<int:incident_id>/close")
-@roles_required(*STAFF)
-def close(incident_id: int) -> Response:
-    def run(incident: Incident, _form: Any) -> str:
-        services.close_incident(db.session(), incident, _me())
-        return _("Incident closed.")
-    return _act(incident_id, "close_form", run)
-
-
-@bp.post("/desk/incidents/<int:incident_id>/reopen")
-@roles_required(*STAFF)
-def reopen(incident_id: int) -> Response:
-    def run(incident: Incident, form: Any) -> str:
-        services.reopen_incident(db.session(), incident, _me(), form.reason.data,
-                                 window_days=current_app.config.get("REOPEN_WINDOW_DAYS", 7))
-        return _("Incident reopened.")
-    return _act(incident_id, "reopen_form", run)
+# The other pages of this blueprint register their routes on import.
+import servicedesk.incidents.action_views  # noqa: E402
+import servicedesk.incidents.audit_views  # noqa: E402,F401

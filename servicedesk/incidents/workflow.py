@@ -12,6 +12,8 @@ class IncidentStatus(StrEnum):
     PENDING = "pending"
     RESOLVED = "resolved"
     CLOSED = "closed"
+    CANCELLED = "cancelled"  # withdrawn or reported in error; has a reason, never a solution
+    DUPLICATE = "duplicate"  # merged into a parent incident; closes when the parent closes
 
 
 class Category(StrEnum):
@@ -47,8 +49,20 @@ class VerificationMethod(StrEnum):
     CALLBACK = "callback"  # an agent called the subscriber back (回访)
 
 
+class AuditOutcome(StrEnum):
+    """What a second call-back (audit of a closed incident) found."""
+
+    CONFIRMED = "confirmed"  # the subscriber confirms the problem is gone
+    NOT_FIXED = "not_fixed"  # the closure was premature: the problem is still there
+    UNREACHABLE = "unreachable"  # nobody answered
+
+
 S = IncidentStatus
 OPEN_STATES = frozenset({S.NEW, S.ASSIGNED, S.IN_PROGRESS, S.PENDING})
+# Ended: no more work happens on them (a closed one may still be reopened within the window).
+ENDED_STATES = frozenset({S.CLOSED, S.CANCELLED})
+# States in which the field-work record may still be written.
+FIELD_WORK_STATES = frozenset({*OPEN_STATES, S.RESOLVED})
 
 # action -> {state it may start from: state it leads to}
 TRANSITIONS: dict[str, dict[IncidentStatus, IncidentStatus]] = {
@@ -63,6 +77,14 @@ TRANSITIONS: dict[str, dict[IncidentStatus, IncidentStatus]] = {
     "verify_reject": {S.RESOLVED: S.IN_PROGRESS},
     "close": {S.RESOLVED: S.CLOSED},
     "reopen": {S.RESOLVED: S.IN_PROGRESS, S.CLOSED: S.IN_PROGRESS},
+    "cancel": dict.fromkeys(OPEN_STATES, S.CANCELLED),
+    "mark_duplicate": dict.fromkeys(OPEN_STATES, S.DUPLICATE),
+    # A duplicate follows its parent: closed with it, or back to work when the parent is cancelled.
+    "close_with_parent": {S.DUPLICATE: S.CLOSED},
+    "release_duplicate": {S.DUPLICATE: S.IN_PROGRESS},
+    # After the reopen window a closed incident stays closed; a new one is opened and linked to it.
+    "follow_up": {S.CLOSED: S.CLOSED},
+    "field_work": {s: s for s in FIELD_WORK_STATES},
 }
 
 

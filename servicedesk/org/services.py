@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from kb.actors import Role
 from kb.errors import Conflict, Forbidden, ValidationError
 from kb.orm import UTCDateTime, utcnow
 from kb.validation import clean_text, parse_enum
-from servicedesk.incidents.models import Incident, IncidentEvent
+from servicedesk.incidents.models import Incident, IncidentEvent, SlaBreach
 from servicedesk.incidents.workflow import OPEN_STATES, Area
 from servicedesk.org.models import MaintenanceGroup, Notification, ServiceLevel, ServiceStation, Subscriber, Zone
 from servicedesk.users.models import User
@@ -30,7 +33,7 @@ def create_station(s: Session, actor: User, name: object) -> ServiceStation:
     _require_admin(actor)
     text = clean_text(name, "name", max_len=100)
     if s.scalar(select(ServiceStation.id).where(ServiceStation.name == text)) is not None:
-        raise Conflict("A station with this name exists.", code="name_taken", fields={"name": "taken"})
+        raise Conflict("A station with this name exists.", code="name_taken", fields={"name": "already exists"})
     station = ServiceStation(name=text)
     s.add(station)
     s.flush()
@@ -55,7 +58,7 @@ def create_zone(s: Session, actor: User, group: MaintenanceGroup, *, code: objec
     _require_admin(actor)
     code_text = clean_text(code, "code", max_len=40)
     if s.scalar(select(Zone.id).where(Zone.code == code_text)) is not None:
-        raise Conflict("A zone with this code exists.", code="code_taken", fields={"code": "taken"})
+        raise Conflict("A zone with this code exists.", code="code_taken", fields={"code": "already exists"})
     if manager is not None and not manager.is_staff:
         raise ValidationError("The zone manager must be staff.", fields={"manager": "not staff"})
     zone = Zone(code=code_text, name=clean_text(name, "name", max_len=100), group=group, manager=manager,
@@ -65,22 +68,84 @@ def create_zone(s: Session, actor: User, group: MaintenanceGroup, *, code: objec
     return zone
 
 
+def update_group(s: Session, actor: User, group: MaintenanceGroup, *, name: object,
+                 leader: User | None) -> MaintenanceGroup:
+    """Renames a maintenance group and (re)names its leader, who must be staff."""
+    _require_admin(actor)
+    text = clean_text(name, "name", max_len=100)
+    if leader is not None and not leader.is_staff:
+        raise ValidationError("The group leader must be staff.", fields={"leader": "not staff"})
+    group.name = text
+    group.leader = leader
+    s.flush()
+    return group
+
+
+def update_zone(s: Session, actor: User, zone: Zone, *, name: object, manager: User | None, area: object,
+                group: MaintenanceGroup | None = None) -> Zone:
+    """Changes a zone's name, community manager, area and (optionally) its group. New incidents route to
+    the new manager; incidents already routed keep their assignee."""
+    _require_admin(actor)
+    text = clean_text(name, "name", max_len=100)
+    if manager is not None and not manager.is_staff:
+        raise ValidationError("The zone manager must be staff.", fields={"manager": "not staff"})
+    zone.name = text
+    zone.manager = manager
+    zone.area = parse_enum(Area, area, "area")
+    if group is not None:
+        zone.group = group
+    s.flush()
+    return zone
+
+
+def mark_notifications_read(s: Session, user: User, ids: list[int] | None = None) -> int:
+    """Marks the user's unread notifications (these ids, or all) read; returns how many changed."""
+    where = [Notification.user_id == user.id, Notification.read_at.is_(None)]
+    if ids is not None:
+        where.append(Notification.id.in_(ids))
+    result = s.execute(update(Notification).where(*where).values(read_at=utcnow())
+                       .execution_options(synchronize_session=False))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+_PHONE = re.compile(r"^\+?[\d][\d\s()-]{2,39}$")
+
+
 def upsert_subscriber(s: Session, actor: User, data: Mapping[str, Any]) -> Subscriber:
-    """Creates or updates the subscriber record with this account number (staff only)."""
+    """Creates or updates the subscriber record with this account number (staff only); every bad field
+    is reported at once and nothing is saved until all are right."""
     if not actor.is_staff:
         raise Forbidden("Only staff maintain subscriber records.")
     account = clean_text(data.get("account"), "account", max_len=40)
     sub = s.scalar(select(Subscriber).where(Subscriber.account == account))
-    if sub is None:
-        sub = Subscriber(account=account, name="")
-        s.add(sub)
-    sub.name = clean_text(data.get("name", sub.name), "name", max_len=100)
-    sub.phone = clean_text(data.get("phone", sub.phone), "phone", max_len=40, required=False)
-    sub.address = clean_text(data.get("address", sub.address), "address", max_len=300, required=False)
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for name, max_len, required in (("name", 100, True), ("phone", 40, False), ("address", 300, False)):
+        try:
+            values[name] = clean_text(data.get(name, getattr(sub, name, "")), name, max_len=max_len,
+                                      required=required)
+        except ValidationError as exc:
+            errors.update(exc.fields)
+    if values.get("phone") and not _PHONE.match(values["phone"]):
+        errors["phone"] = "digits, spaces and dashes"
     if "service_level" in data:
-        sub.service_level = parse_enum(ServiceLevel, data["service_level"], "service_level")
+        try:
+            values["service_level"] = parse_enum(ServiceLevel, data["service_level"], "service_level")
+        except ValidationError as exc:
+            errors.update(exc.fields)
     if "zone" in data:
-        sub.zone = zone_by_code(s, data["zone"]) if data["zone"] else None
+        try:
+            values["zone"] = zone_by_code(s, data["zone"]) if data["zone"] else None
+        except ValidationError as exc:
+            errors.update(exc.fields)
+    if errors:
+        first = next(iter(errors))
+        raise ValidationError(f"Please correct the subscriber record ({first}: {errors[first]}).", fields=errors)
+    if sub is None:
+        sub = Subscriber(account=account)
+        s.add(sub)
+    for name, value in values.items():
+        setattr(sub, name, value)
     s.flush()
     return sub
 
@@ -119,20 +184,28 @@ def check_sla(s: Session, *, now: datetime | None = None) -> BreachReport:
     now = now or utcnow()
     at = literal(now, UTCDateTime())
     due = and_(Incident.status.in_([st.value for st in OPEN_STATES]), Incident.paused_at.is_(None),
-               Incident.resolve_by < now, Incident.breach_notified_at.is_(None))
+               Incident.resolve_by < now)
     s.flush()
+    # One breach row per incident, ever: the ones flagged before are skipped by their primary key. (Not
+    # "WHERE NOT EXISTS" on the same table: PostgreSQL may plan that as a scan of the very table the
+    # statement fills, once per incident.)
+    dialect_insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    s.execute(dialect_insert(SlaBreach).from_select(["incident_id", "notified_at"], select(Incident.id, at).where(due))
+              .on_conflict_do_nothing(index_elements=["incident_id"]))
+    # Everything else reads back what this run flagged from the narrow breach rows it just wrote.
+    this_run = SlaBreach.notified_at == at
+    flagged = s.scalar(select(func.count()).select_from(SlaBreach).where(this_run)) or 0
     s.execute(insert(IncidentEvent).from_select(
         ["incident_id", "at", "action", "field", "old", "new", "note"],
-        select(Incident.id, at, literal("sla_breach"), literal("sla"), literal("on_track"), literal("breached"),
-               literal("resolve-by time passed; escalated to the group leader")).where(due),
+        select(SlaBreach.incident_id, at, literal("sla_breach"), literal("sla"), literal("on_track"),
+               literal("breached"), literal("resolve-by time passed; escalated to the group leader")).where(this_run),
     ))
     leaders = (select(MaintenanceGroup.leader_id, Incident.id, at, literal("sla_breach"),
                       func.coalesce(Incident.number, "") + literal(" SLA breached"))
+               .select_from(SlaBreach).join(Incident, Incident.id == SlaBreach.incident_id)
                .join(MaintenanceGroup, MaintenanceGroup.id == Incident.group_id)
-               .where(due, MaintenanceGroup.leader_id.is_not(None)))
+               .where(this_run, MaintenanceGroup.leader_id.is_not(None)))
     notified = s.scalar(select(func.count()).select_from(leaders.subquery())) or 0
     s.execute(insert(Notification).from_select(["user_id", "incident_id", "created_at", "kind", "message"], leaders))
-    flagged = s.execute(update(Incident).where(due).values(breach_notified_at=now)
-                        .execution_options(synchronize_session=False))
     s.expire_all()
-    return BreachReport(int(flagged.rowcount or 0), int(notified))  # type: ignore[attr-defined]
+    return BreachReport(int(flagged), int(notified))

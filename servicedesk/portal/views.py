@@ -1,11 +1,15 @@
-"""The self-service portal: search first, report a fault, follow it, and confirm or reject the fix."""
+"""The self-service portal: search first, report a fault, follow it, and confirm or reject the fix.
+
+Reporting lives in reporting.py, reading (the visit's trail, "did this solve your problem?") in
+reading.py; all three add routes to the one blueprint.
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -18,22 +22,22 @@ from kb.models import Article, ArticleRevision
 from kb.permissions import is_public
 from kb.workflow import ArticleStatus, Visibility
 from servicedesk import db
-from servicedesk.auth.forms import apply_domain_error
+from servicedesk.attachments import current_store
 from servicedesk.auth.setup import current
 from servicedesk.formerrors import domain_message
 from servicedesk.incidents.models import Incident
-from servicedesk.incidents.services import (
-    REOPEN_WINDOW_DAYS,
-    create_incident,
-    get_incident,
-    reopen_incident,
-    verify_incident,
-)
+from servicedesk.incidents.services import REOPEN_WINDOW_DAYS, get_incident, reopen_incident, verify_incident
 from servicedesk.incidents.workflow import IncidentStatus
-from servicedesk.portal.forms import ConfirmFixForm, RejectFixForm, ReopenForm, ReportForm
+from servicedesk.portal import reading, reporting
+from servicedesk.portal.blueprint import bp
+from servicedesk.portal.forms import RATING_TAG_LABELS, ConfirmFixForm, RejectFixForm, ReopenForm
+from servicedesk.portal.messages import place_error
+from servicedesk.portal.photos import get_photo, photos_for
+from servicedesk.portal.services import confirm_fix, report_for, tags_for
 from servicedesk.users.models import User
 
-bp = Blueprint("portal", __name__)
+__all__ = ["bp", "reading", "reporting"]
+
 
 PORTAL_SERVICES = ("broadband", "iptv", "cable_tv", "satellite_tv", "leased_line")
 POPULAR_PER_SERVICE = 5
@@ -43,6 +47,7 @@ PER_PAGE = 20
 EVENT_LABELS: dict[str, Any] = {
     "create": _l("Report received"),
     "assign": _l("Assigned to an engineer"),
+    "route": _l("Assigned to an engineer"),
     "start": _l("An engineer is working on it"),
     "pend": _l("On hold"),
     "resume": _l("Work resumed"),
@@ -58,10 +63,10 @@ EVENT_LABELS: dict[str, Any] = {
 # error pages translate a message by its exact text.
 NOT_FOUND_MESSAGES = (_l("No such incident."), _l("No such article."))
 NOTES_SHOWN = frozenset({"resolve", "reopen"})
-# The four steps a subscriber sees, and the step each status stands at.
+# The four steps a subscriber sees, and the step each status stands at (closed: all four done).
 STEPS = (_l("Reported"), _l("Being fixed"), _l("Fixed"), _l("Closed"))
 STEP_OF = {IncidentStatus.NEW: 0, IncidentStatus.ASSIGNED: 1, IncidentStatus.IN_PROGRESS: 1,
-           IncidentStatus.PENDING: 1, IncidentStatus.RESOLVED: 2, IncidentStatus.CLOSED: 3}
+           IncidentStatus.PENDING: 1, IncidentStatus.RESOLVED: 2, IncidentStatus.CLOSED: 4}
 
 
 class Popular(NamedTuple):
@@ -99,28 +104,6 @@ def home() -> str:
                            respond_minutes=round(current_app.extensions["sla_policy"].respond_minutes))
 
 
-@bp.route("/report", methods=["GET", "POST"])
-@login_required
-def report() -> Any:
-    user = current()
-    assert user is not None
-    form = ReportForm()
-    if form.validate_on_submit():
-        data = {name: form[name].data for name in ("service", "customer_account", "area", "title", "description")}
-        try:
-            incident = create_incident(db.session(), user, {**data, "category": "fault", "channel": "portal"},
-                                       policy=current_app.extensions["sla_policy"])
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_domain_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Thank you. Your report has been received as incident %(number)s.", number=incident.number),
-                  "success")
-            return redirect(url_for("portal.my_incident", incident_id=incident.id))
-    return render_template("portal/report.html", form=form)
-
-
 @bp.get("/my/incidents")
 @login_required
 def my_incidents() -> str:
@@ -151,9 +134,27 @@ def my_incident(incident_id: int) -> Any:
         done = _verdict(incident, user, forms)
         if done is not None:
             return done
+    s = db.session()
     return render_template("portal/my_incident.html", incident=incident, forms=forms, timeline=_timeline(incident),
                            steps=STEPS, step=STEP_OF[incident.status], respond_minutes=respond_minutes(incident),
-                           solution_public=incident.solution is not None and is_public(incident.solution))
+                           solution_public=incident.solution is not None and is_public(incident.solution),
+                           details=report_for(s, incident.id), photos=photos_for(s, incident.id),
+                           tags=tags_for(s, [v.id for v in incident.verifications]), tag_labels=RATING_TAG_LABELS)
+
+
+@bp.get("/my/incidents/<int:incident_id>/photos/<int:photo_id>")
+@login_required
+def photo(incident_id: int, photo_id: int) -> Response:
+    """A photo sent with a report, for the reporter and for staff only."""
+    found = get_photo(db.session(), current(), incident_id, photo_id)
+    path = current_store().path(found.blob.sha256)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=found.blob.content_type, download_name=found.filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def _verdict(incident: Incident, user: User, forms: dict[str, Any]) -> Response | None:
@@ -162,8 +163,8 @@ def _verdict(incident: Incident, user: User, forms: dict[str, Any]) -> Response 
     confirm, reject, reopen = forms["confirm"], forms["reject"], forms["reopen"]
     try:
         if confirm.submit.data and confirm.validate():
-            verify_incident(s, incident, user, accepted=True, rating=confirm.rating.data,
-                            comment=confirm.comment.data or "")
+            confirm_fix(s, incident, user, rating=confirm.rating.data, tags=list(confirm.tags.data or []),
+                        comment=confirm.comment.data or "")
             message = _("Thank you for confirming. We are glad it works again.")
         elif reject.submit.data and reject.validate():
             verify_incident(s, incident, user, accepted=False, comment=reject.reason.data)
@@ -176,7 +177,7 @@ def _verdict(incident: Incident, user: User, forms: dict[str, Any]) -> Response 
             return None
     except ValidationError as exc:
         db.session.rollback()
-        apply_domain_error(next(f for f in forms.values() if f.submit.data), exc)
+        place_error(next(f for f in forms.values() if f.submit.data), exc)
         return None
     except Conflict as exc:
         db.session.rollback()
@@ -190,8 +191,8 @@ def _verdict(incident: Incident, user: User, forms: dict[str, Any]) -> Response 
 def _timeline(incident: Incident) -> list[dict[str, Any]]:
     entries = []
     for event in incident.events:
-        if event.action == "assign" and not event.new:
-            continue  # taken off someone's desk: nothing the subscriber needs to follow
-        entries.append({"at": event.at, "label": EVENT_LABELS.get(event.action, event.action),
+        if (event.action == "assign" and not event.new) or event.action not in EVENT_LABELS:
+            continue  # taken off someone's desk, or the desk's own bookkeeping: nothing to follow
+        entries.append({"at": event.at, "label": EVENT_LABELS[event.action],
                         "note": event.note if event.action in NOTES_SHOWN else "", "action": event.action})
     return entries

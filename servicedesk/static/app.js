@@ -23,7 +23,9 @@
       else input.removeAttribute("aria-activedescendant");
     }
     function go(item) {
-      window.location.href = articleUrl.replace("999999999", encodeURIComponent(item.id));
+      /* What was typed travels along, so a fault report from the article starts with it. */
+      window.location.href = articleUrl.replace("999999999", encodeURIComponent(item.id)) +
+        "?q=" + encodeURIComponent(input.value.trim());
     }
     function render(found) {
       list.innerHTML = ""; items = found; active = -1;
@@ -75,7 +77,52 @@
     });
   }
 
+  /* A form sent once: a second click while it is on its way does nothing (the server also refuses
+     to make a second incident from the same form). */
+  function setupOnce(form) {
+    form.addEventListener("submit", function (e) {
+      if (e.defaultPrevented) return;
+      if (form.getAttribute("data-sending") === "1") { e.preventDefault(); return; }
+      form.setAttribute("data-sending", "1");
+      var button = form.querySelector("button[type=submit], button:not([type]), input[type=submit]");
+      if (button) {
+        button.setAttribute("aria-busy", "true");
+        if (button.getAttribute("data-busy")) button.textContent = button.getAttribute("data-busy");
+      }
+      /* Back to this page from the browser's cache: sendable again. */
+      window.addEventListener("pageshow", function () {
+        form.removeAttribute("data-sending");
+        if (button) button.removeAttribute("aria-busy");
+      }, { once: true });
+    });
+  }
+
+  /* A photo that is too large is refused before its upload starts, beside the field. */
+  function setupMaxBytes(input) {
+    var max = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var box = document.getElementById(input.id + "-err");
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      var tooLarge = !!file && file.size > max;
+      input.setCustomValidity(tooLarge ? input.getAttribute("data-too-large") : "");
+      if (box) {
+        box.innerHTML = "";
+        if (tooLarge) {
+          var p = document.createElement("p"); p.textContent = input.getAttribute("data-too-large"); box.appendChild(p);
+        }
+        box.hidden = !tooLarge && !box.children.length;
+      }
+      if (tooLarge) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+    });
+    input.form && input.form.addEventListener("submit", function (e) {
+      var file = input.files && input.files[0];
+      if (file && file.size > max) { e.preventDefault(); input.focus(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[type=file][data-max-bytes]").forEach(setupMaxBytes);
+    document.querySelectorAll("form[data-once]").forEach(setupOnce);
     document.querySelectorAll("form[data-suggest]").forEach(setupSuggest);
     document.querySelectorAll("[data-copy]").forEach(setupCopy);
     document.querySelectorAll("form[data-confirm]").forEach(setupConfirm);

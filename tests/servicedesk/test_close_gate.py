@@ -181,7 +181,7 @@ def test_history_records_every_step(s, agent, lead, subscriber):
     sol = factories.approved_article(agent, lead)
     inc = factories.incident(agent, reporter=subscriber)
     svc.start_work(s, inc, agent)
-    svc.escalate_incident(s, inc, agent, tier=2, reason="需要二线检查 OLT 端口")
+    svc.escalate_incident(s, inc, agent, tier=2, reason="需要二线检查 OLT 端口", assignee=lead)
     svc.link_solution(s, inc, agent, sol)
     svc.resolve_incident(s, inc, agent, "已处理")
     svc.verify_incident(s, inc, subscriber, accepted=True)

@@ -20,6 +20,8 @@ REPORT = {
     "area": "township",
     "title": "宽带无法上网，光猫 LOS 红灯闪",
     "description": "昨晚开始断网，重启光猫也没用。",
+    "contact_phone": "13812345678",
+    "address": "幸福小区 3 栋 2 单元 501",
 }
 
 
