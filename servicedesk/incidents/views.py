@@ -316,7 +316,23 @@ def detail_page(incident: Incident, status: int = 200, **given: FlaskForm) -> An
         kbq=kbq, kb_hits=kb_hits, kb_error=kb_error, event_labels=EVENT_LABELS, field_labels=FIELD_LABELS,
         sla_state=sla_of(incident), reopen_until=deadline, related=queries.related_incidents(s, incident),
         leased_line=incident.service == "leased_line",
+        portal=portal_context(s, incident),
     ), status
+
+
+def portal_context(s: Any, incident: Incident) -> dict[str, Any]:
+    """What the subscriber left in the portal: contact, what they searched and read, photos, rating tags."""
+    from servicedesk.portal.forms import RATING_TAG_LABELS
+    from servicedesk.portal.photos import photos_for
+    from servicedesk.portal.services import report_for, tags_for, viewed_articles_for
+
+    return {
+        "report": report_for(s, incident.id),
+        "viewed": viewed_articles_for(s, incident.id),
+        "photos": photos_for(s, incident.id),
+        "tags": tags_for(s, [v.id for v in incident.verifications]),
+        "tag_labels": RATING_TAG_LABELS,
+    }
 
 
 @bp.get("/desk/incidents/<int:incident_id>")
