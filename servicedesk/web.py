@@ -21,6 +21,8 @@ STATUS_LABELS: dict[str, Any] = {
     "pending": _l("Pending"),
     "resolved": _l("Resolved"),
     "closed": _l("Closed"),
+    "cancelled": _l("Cancelled"),
+    "duplicate": _l("Duplicate"),
     "draft": _l("Draft"),
     "in_review": _l("In review"),
     "approved": _l("Approved"),

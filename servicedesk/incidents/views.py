@@ -33,14 +33,11 @@ from servicedesk.incidents.workflow import OPEN_STATES, allowed_actions
 from servicedesk.org.models import Zone, mask_phone
 from servicedesk.search import current_index
 from servicedesk.users.models import User
-from servicedesk.web import STATUS_LABELS, safe_next
+from servicedesk.web import safe_next
 
 bp = Blueprint("incidents", __name__)
 log = logging.getLogger(__name__)
 
-# The two endings besides closing; the shared labels live in servicedesk.web (move them there).
-STATUS_LABELS.setdefault("cancelled", _l("Cancelled"))
-STATUS_LABELS.setdefault("duplicate", _l("Duplicate"))
 
 TAB_LABELS: dict[str, Any] = {
     "mine": _l("Mine"),

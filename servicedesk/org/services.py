@@ -190,11 +190,11 @@ def check_sla(s: Session, *, now: datetime | None = None) -> BreachReport:
     # "WHERE NOT EXISTS" on the same table: PostgreSQL may plan that as a scan of the very table the
     # statement fills, once per incident.)
     dialect_insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    s.execute(dialect_insert(SlaBreach).from_select(["incident_id", "notified_at"], select(Incident.id, at).where(due))
-              .on_conflict_do_nothing(index_elements=["incident_id"]))
+    flagged = len(s.execute(
+        dialect_insert(SlaBreach).from_select(["incident_id", "notified_at"], select(Incident.id, at).where(due))
+        .on_conflict_do_nothing(index_elements=["incident_id"]).returning(SlaBreach.incident_id)).all())
     # Everything else reads back what this run flagged from the narrow breach rows it just wrote.
     this_run = SlaBreach.notified_at == at
-    flagged = s.scalar(select(func.count()).select_from(SlaBreach).where(this_run)) or 0
     s.execute(insert(IncidentEvent).from_select(
         ["incident_id", "at", "action", "field", "old", "new", "note"],
         select(SlaBreach.incident_id, at, literal("sla_breach"), literal("sla"), literal("on_track"),
@@ -205,7 +205,7 @@ def check_sla(s: Session, *, now: datetime | None = None) -> BreachReport:
                .select_from(SlaBreach).join(Incident, Incident.id == SlaBreach.incident_id)
                .join(MaintenanceGroup, MaintenanceGroup.id == Incident.group_id)
                .where(this_run, MaintenanceGroup.leader_id.is_not(None)))
-    notified = s.scalar(select(func.count()).select_from(leaders.subquery())) or 0
-    s.execute(insert(Notification).from_select(["user_id", "incident_id", "created_at", "kind", "message"], leaders))
+    notified = len(s.execute(insert(Notification).from_select(
+        ["user_id", "incident_id", "created_at", "kind", "message"], leaders).returning(Notification.id)).all())
     s.expire_all()
     return BreachReport(int(flagged), int(notified))
