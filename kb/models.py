@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -18,17 +17,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.orm import Base, utcnow
+from kb.orm import Base, enum_column, utcnow
 from kb.workflow import ArticleStatus, ArticleType, Decision, RevisionStatus, Visibility
 
 if TYPE_CHECKING:
     from servicedesk.users.models import User
 
-
-def _enum(cls: type, name: str) -> Enum:
-    # Stored as plain strings with a CHECK, so adding a value never needs a PostgreSQL ALTER TYPE.
-    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class Article(Base):
@@ -37,8 +31,8 @@ class Article(Base):
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    type: Mapped[ArticleType] = mapped_column(_enum(ArticleType, "article_type"))
-    status: Mapped[ArticleStatus] = mapped_column(_enum(ArticleStatus, "article_status"), index=True)
+    type: Mapped[ArticleType] = mapped_column(enum_column(ArticleType, "article_type"))
+    status: Mapped[ArticleStatus] = mapped_column(enum_column(ArticleStatus, "article_status"), index=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     live_revision_id: Mapped[int | None] = mapped_column(
         ForeignKey("article_revisions.id", use_alter=True, name="fk_articles_live_revision_id"),
@@ -113,7 +107,7 @@ class ArticleRevision(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     number: Mapped[int]
-    status: Mapped[RevisionStatus] = mapped_column(_enum(RevisionStatus, "revision_status"), index=True)
+    status: Mapped[RevisionStatus] = mapped_column(enum_column(RevisionStatus, "revision_status"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     symptom: Mapped[str] = mapped_column(Text, default="")
@@ -124,7 +118,7 @@ class ArticleRevision(Base):
     tags: Mapped[list[str]] = mapped_column(default=list)
     fault_codes: Mapped[list[str]] = mapped_column(default=list)
     device_models: Mapped[list[str]] = mapped_column(default=list)
-    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "visibility"))
+    visibility: Mapped[Visibility] = mapped_column(enum_column(Visibility, "visibility"))
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -153,7 +147,7 @@ class Review(Base):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     content_ok: Mapped[bool] = mapped_column(Boolean)
     form_ok: Mapped[bool] = mapped_column(Boolean)
-    decision: Mapped[Decision] = mapped_column(_enum(Decision, "review_decision"))
+    decision: Mapped[Decision] = mapped_column(enum_column(Decision, "review_decision"))
     comment: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -8,7 +8,7 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData
+from sqlalchemy import JSON, DateTime, Enum, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -70,3 +70,9 @@ class Base(DeclarativeBase):
         list[str]: JSON(),
         dict[str, Any]: JSON(),
     }
+
+
+def enum_column(cls: type, name: str) -> Enum:
+    """A StrEnum stored as its plain values with a CHECK, so adding a value never needs ALTER TYPE."""
+    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
+                values_callable=lambda e: [m.value for m in e])

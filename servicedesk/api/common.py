@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kb.errors import DomainError, Forbidden, NotFound, ValidationError
+from kb.validation import MAX_ID
 from servicedesk import db
 from servicedesk.auth.setup import bearer_presented, current
 from servicedesk.extensions import csrf
@@ -31,7 +32,7 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
 # Ids beyond a 32-bit key cannot exist; refusing them early keeps SQLite from overflowing.
-MAX_ID = 2**31 - 1
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # How a view may be reached: "user" needs credentials, "anonymous" accepts visitors too

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Enum, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.models import Article
-from kb.orm import Base, utcnow
+from kb.orm import Base, enum_column, utcnow
 from servicedesk.incidents.workflow import (
     Area,
     AuditOutcome,
@@ -22,11 +22,6 @@ from servicedesk.org.models import MaintenanceGroup, Subscriber, Zone
 from servicedesk.users.models import User
 
 
-def _enum(cls: type, name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
-                values_callable=lambda e: [m.value for m in e])
-
-
 class Incident(Base):
     __tablename__ = "incidents"
 
@@ -35,12 +30,12 @@ class Incident(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     service: Mapped[str] = mapped_column(String(40))
-    category: Mapped[Category] = mapped_column(_enum(Category, "incident_category"))
-    area: Mapped[Area] = mapped_column(_enum(Area, "incident_area"))
+    category: Mapped[Category] = mapped_column(enum_column(Category, "incident_category"))
+    area: Mapped[Area] = mapped_column(enum_column(Area, "incident_area"))
     customer_account: Mapped[str] = mapped_column(String(40), default="")
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "incident_channel"))
-    priority: Mapped[Priority] = mapped_column(_enum(Priority, "incident_priority"))
-    status: Mapped[IncidentStatus] = mapped_column(_enum(IncidentStatus, "incident_status"))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, "incident_channel"))
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, "incident_priority"))
+    status: Mapped[IncidentStatus] = mapped_column(enum_column(IncidentStatus, "incident_status"))
     tier: Mapped[int] = mapped_column(SmallInteger, default=1)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -145,7 +140,7 @@ class Verification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
     by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    method: Mapped[VerificationMethod] = mapped_column(_enum(VerificationMethod, "verification_method"))
+    method: Mapped[VerificationMethod] = mapped_column(enum_column(VerificationMethod, "verification_method"))
     accepted: Mapped[bool] = mapped_column(Boolean)
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     comment: Mapped[str] = mapped_column(Text, default="")
@@ -216,7 +211,7 @@ class CallbackAudit(Base):
     sampled_at: Mapped[datetime] = mapped_column(default=utcnow)
     auditor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     called_at: Mapped[datetime | None]
-    outcome: Mapped[AuditOutcome | None] = mapped_column(_enum(AuditOutcome, "audit_outcome"))
+    outcome: Mapped[AuditOutcome | None] = mapped_column(enum_column(AuditOutcome, "audit_outcome"))
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     comment: Mapped[str] = mapped_column(Text, default="")
 

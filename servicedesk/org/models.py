@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.orm import Base, utcnow
+from kb.orm import Base, enum_column, utcnow
 from servicedesk.incidents.workflow import Area
 from servicedesk.users.models import User
 
@@ -21,10 +21,6 @@ class ServiceLevel(StrEnum):
     VIP = "vip"
     ENTERPRISE = "enterprise"
 
-
-def _enum(cls: type, name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, create_constraint=True, length=20,
-                values_callable=lambda e: [m.value for m in e])
 
 
 class ServiceStation(Base):
@@ -59,7 +55,7 @@ class Zone(Base):
     name: Mapped[str] = mapped_column(String(100))
     group_id: Mapped[int] = mapped_column(ForeignKey("maintenance_groups.id"), index=True)
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    area: Mapped[Area] = mapped_column(_enum(Area, "zone_area"), default=Area.URBAN)
+    area: Mapped[Area] = mapped_column(enum_column(Area, "zone_area"), default=Area.URBAN)
 
     group: Mapped[MaintenanceGroup] = relationship(back_populates="zones")
     manager: Mapped[User | None] = relationship()
@@ -76,7 +72,7 @@ class Subscriber(Base):
     phone: Mapped[str] = mapped_column(String(40), default="", index=True)
     address: Mapped[str] = mapped_column(String(300), default="")
     zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"), index=True)
-    service_level: Mapped[ServiceLevel] = mapped_column(_enum(ServiceLevel, "service_level"),
+    service_level: Mapped[ServiceLevel] = mapped_column(enum_column(ServiceLevel, "service_level"),
                                                         default=ServiceLevel.NORMAL)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb.actors import STAFF_ROLES, Role
-from kb.orm import Base, utcnow
+from kb.orm import Base, enum_column, utcnow
 
 
 class User(UserMixin, Base):
@@ -22,8 +22,7 @@ class User(UserMixin, Base):
     email: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="user_role", native_enum=False, create_constraint=True, length=20,
-             values_callable=lambda e: [m.value for m in e])
+        enum_column(Role, "user_role")
     )
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
