@@ -22,12 +22,11 @@ from servicedesk.api.common import (
     int_value,
     json_body,
     name_value,
-    paginate,
     session,
     user,
     user_by_name,
 )
-from servicedesk.api.incident_filters import incident_list_query
+from servicedesk.api.incident_list import list_page, read_list_request
 from servicedesk.incidents import services as svc
 from servicedesk.incidents.models import Incident
 from servicedesk.search import current_index
@@ -65,8 +64,8 @@ def load_for_change(incident_id: int, data: dict[str, Any]) -> Incident:
 
 @bp.get("/incidents")
 def list_incidents() -> dict[str, Any]:
-    stmt, page, per_page = incident_list_query(session(), user())
-    return paginate(session(), stmt, page, per_page, ser.incident_summary, options=LIST_OPTIONS)
+    me = user()
+    return list_page(session(), me, read_list_request(session(), me), ser.incident_summary)
 
 
 @bp.post("/incidents")

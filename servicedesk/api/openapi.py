@@ -11,8 +11,9 @@ from kb.attachments import ALLOWED, MAX_PER_ARTICLE
 from kb.workflow import ArticleType, Visibility
 from servicedesk.api import bp
 from servicedesk.api.common import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, open_endpoint
-from servicedesk.api.incident_filters import SLA_STATES, SORTS
 from servicedesk.api.openapi_schemas import INT, SCHEMAS, STR, J, enum, ref
+from servicedesk.incidents.queries import SORTS, TOTAL_CAP
+from servicedesk.incidents.sla_sql import SLA_STATES
 
 ERRORS = {
     "BadRequest": "Malformed JSON (malformed_json), a body that is not an object, or invalid fields "
@@ -206,9 +207,13 @@ PATHS: J = {
                 "type": "string", "examples": ["2024-05-01"]}),
             q("created_to", "ISO date (the whole day included) or date-time (excluded)", {
                 "type": "string", "examples": ["2024-05-31"]}),
-            q("q", "Text in the title, number or customer account, or digits of the subscriber's phone"),
+            q("q", "The start of an incident number, customer account or subscriber phone (looked up by index), "
+                   "else words of the title"),
             q("sort", "Order (default newest)", {"type": "string", "enum": list(SORTS)}),
-            *PAGING), errors=("BadRequest", "Unauthorized")),
+            *PAGING), errors=("BadRequest", "Unauthorized"),
+            description=f"Counting stops after {TOTAL_CAP:,} matches: `total` is then a lower bound and "
+                        "`total_exact` is false (so it is when a title search looked through the newest incidents "
+                        "only). Walk the pages until one comes back short."),
         "post": op("Report an incident", "incidents", "Incident", status=201, body="IncidentInput",
                    errors=("BadRequest", "Unauthorized", "Forbidden", "NotFound"),
                    description="Subscribers report for themselves; staff may name the reporter (404 if unknown)."),

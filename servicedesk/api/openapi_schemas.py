@@ -12,8 +12,8 @@ from kb.actors import Role
 from kb.attachments import ALLOWED
 from kb.vocabulary import SERVICES
 from kb.workflow import ArticleStatus, ArticleType, Decision, RevisionStatus, Visibility
-from servicedesk.api.incident_filters import SLA_STATES
 from servicedesk.api.incidents import BULK_MAX
+from servicedesk.incidents.sla_sql import SLA_STATES
 from servicedesk.incidents.workflow import Area, Category, Channel, IncidentStatus, Priority, VerificationMethod
 from servicedesk.org.models import ServiceLevel
 
@@ -214,7 +214,11 @@ SCHEMAS: J = {
                                                              "not_verified"]}, "message": STR}),
     "IncidentSummary": obj(INCIDENT_SUMMARY_PROPS),
     "Incident": INCIDENT,
-    "IncidentPage": page_of("IncidentSummary"),
+    "IncidentPage": {**page_of("IncidentSummary"), "properties": {
+        **page_of("IncidentSummary")["properties"],
+        "total_exact": {**BOOL, "description": "false: counting stopped early and total is a lower bound "
+                                               "(there are at least this many)"}},
+        "required": [*page_of("IncidentSummary")["required"], "total_exact"]},
     "SolutionInput": input_obj({"article_id": INT, "version": VERSION}, ("article_id",)),
     "AssignInput": input_obj({"assignee": {**null(STR), "description": "username, or null to unassign"},
                               "version": VERSION}, ("assignee",)),
