@@ -291,9 +291,17 @@ def main(argv: list[str] | None = None) -> int:
         }
         apis = {
             "api: open list": "/api/v1/incidents?status=in_progress",
+            "api: open states merged": "/api/v1/incidents?status=new,assigned,in_progress,pending",
             "api: assignee": f"/api/v1/incidents?assignee={agent.username}",
             "api: area+status": "/api/v1/incidents?status=resolved&area=township",
-            "api: text q": "/api/v1/incidents?q=GD00012345",
+            "api: area+open states": "/api/v1/incidents?status=new,assigned,in_progress,pending&area=township",
+            "api: zone + sla breached": "/api/v1/incidents?zone=Z001&sla_state=breached",
+            "api: everything": "/api/v1/incidents",
+            "api: q account": "/api/v1/incidents?q=GD00012345",
+            "api: q phone": f"/api/v1/incidents?q={probe.phone}",
+            "api: q number": f"/api/v1/incidents?q={probe.number}",
+            "api: q title word": "/api/v1/incidents?q=光猫",
+            "api: q title word, open": "/api/v1/incidents?q=光猫&status=new,assigned,in_progress,pending",
         }
         def wanted(name: str) -> bool:
             return not args.only or re.search(args.only, name) is not None
@@ -307,6 +315,14 @@ def main(argv: list[str] | None = None) -> int:
             measure(name, lambda p=path: get(page, p))
         for name, path in apis.items():
             measure(name, lambda p=path: get(api, p, headers=headers))
+        # A subscriber's own list (the reporter filter) and search, with their own token.
+        reporter = s.get(User, int(s.scalar(text("SELECT reporter_id FROM incidents WHERE id = :id"),
+                                             {"id": max_id // 3}) or 1001))
+        if reporter is not None and wanted("api: subscriber"):
+            own = {"Authorization": f"Bearer {issue_token(s, reporter)}"}
+            s.commit()
+            measure("api: subscriber's own", lambda: get(api, "/api/v1/incidents", headers=own))
+            measure("api: subscriber's own, q", lambda: get(api, "/api/v1/incidents?q=光猫", headers=own))
         measure("incident page", lambda: get(page, f"/desk/incidents/{rnd.randrange(1, max_id)}"))
         measure("api: incident", lambda: get(api, f"/api/v1/incidents/{rnd.randrange(1, max_id)}", headers=headers))
 

@@ -19,6 +19,7 @@ from servicedesk.api import (  # noqa: E402, F401
     articles,
     attachments,
     health,
+    incident_desk,
     incidents,
     notifications,
     openapi,

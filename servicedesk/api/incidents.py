@@ -22,14 +22,14 @@ from servicedesk.api.common import (
     int_value,
     json_body,
     name_value,
-    paginate,
     session,
     user,
     user_by_name,
 )
-from servicedesk.api.incident_filters import incident_list_query
+from servicedesk.api.incident_list import list_page, read_list_request
 from servicedesk.incidents import services as svc
 from servicedesk.incidents.models import Incident
+from servicedesk.org.models import MaintenanceGroup
 from servicedesk.search import current_index
 from servicedesk.users.models import User
 
@@ -65,8 +65,8 @@ def load_for_change(incident_id: int, data: dict[str, Any]) -> Incident:
 
 @bp.get("/incidents")
 def list_incidents() -> dict[str, Any]:
-    stmt, page, per_page = incident_list_query(session(), user())
-    return paginate(session(), stmt, page, per_page, ser.incident_summary, options=LIST_OPTIONS)
+    me = user()
+    return list_page(session(), me, read_list_request(session(), me), ser.incident_summary)
 
 
 @bp.post("/incidents")
@@ -152,11 +152,16 @@ def resume_incident(incident_id: int) -> dict[str, Any]:
 
 @bp.post("/incidents/<int:incident_id>/escalate")
 def escalate_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("tier", "reason", "assignee", "version"))
+    data = json_body(allowed=("tier", "reason", "assignee", "group", "version"))
     tier = int_value(data, "tier")
     assignee = user_by_name(session(), name_value(data, "assignee", required=False), "assignee")
+    group_id = int_value(data, "group", required=False)
+    group = session().get(MaintenanceGroup, group_id) if group_id is not None and id_exists(group_id) else None
+    if group_id is not None and group is None:
+        raise NotFound("No such maintenance group.", fields={"group": "no such group"})
     i = load_for_change(incident_id, data)
-    svc.escalate_incident(session(), i, user(), tier=tier, reason=data.get("reason"), assignee=assignee)
+    svc.escalate_incident(session(), i, user(), tier=tier, reason=data.get("reason"), assignee=assignee,
+                          group=group)
     commit()
     return incident_json(i)
 

@@ -11,8 +11,9 @@ from kb.attachments import ALLOWED, MAX_PER_ARTICLE
 from kb.workflow import ArticleType, Visibility
 from servicedesk.api import bp
 from servicedesk.api.common import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, open_endpoint
-from servicedesk.api.incident_filters import SLA_STATES, SORTS
 from servicedesk.api.openapi_schemas import INT, SCHEMAS, STR, J, enum, ref
+from servicedesk.incidents.queries import SORTS, TOTAL_CAP
+from servicedesk.incidents.sla_sql import SLA_STATES
 
 ERRORS = {
     "BadRequest": "Malformed JSON (malformed_json), a body that is not an object, or invalid fields "
@@ -38,6 +39,7 @@ PARAMETERS: J = {
     "station_id": {"name": "station_id", "in": "path", "required": True, "schema": INT},
     "group_id": {"name": "group_id", "in": "path", "required": True, "schema": INT},
     "notification_id": {"name": "notification_id", "in": "path", "required": True, "schema": INT},
+    "audit_id": {"name": "audit_id", "in": "path", "required": True, "schema": INT},
     "account": {"name": "account", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 40},
                 "description": "The subscriber's account number"},
 }
@@ -206,9 +208,13 @@ PATHS: J = {
                 "type": "string", "examples": ["2024-05-01"]}),
             q("created_to", "ISO date (the whole day included) or date-time (excluded)", {
                 "type": "string", "examples": ["2024-05-31"]}),
-            q("q", "Text in the title, number or customer account, or digits of the subscriber's phone"),
+            q("q", "The start of an incident number, customer account or subscriber phone (looked up by index), "
+                   "else words of the title"),
             q("sort", "Order (default newest)", {"type": "string", "enum": list(SORTS)}),
-            *PAGING), errors=("BadRequest", "Unauthorized")),
+            *PAGING), errors=("BadRequest", "Unauthorized"),
+            description=f"Counting stops after {TOTAL_CAP:,} matches: `total` is then a lower bound and "
+                        "`total_exact` is false (so it is when a title search looked through the newest incidents "
+                        "only). Walk the pages until one comes back short."),
         "post": op("Report an incident", "incidents", "Incident", status=201, body="IncidentInput",
                    errors=("BadRequest", "Unauthorized", "Forbidden", "NotFound"),
                    description="Subscribers report for themselves; staff may name the reporter (404 if unknown)."),
@@ -240,6 +246,47 @@ PATHS: J = {
         description="409 with code no_solution, solution_not_approved or not_verified, checked in that order.")},
     "/incidents/{incident_id}/reopen": {"post": action("Reopen a resolved or recently closed incident",
                                                        "ReasonInput")},
+    "/incidents/{incident_id}/cancel": {"post": action(
+        "Cancel an open incident with a reason (staff)", "ReasonInput",
+        description="Duplicates merged into it go back to work (in_progress), since nothing will close them now.")},
+    "/incidents/{incident_id}/duplicate": {"post": action(
+        "Merge an open incident into a parent as its duplicate (staff)", "DuplicateInput",
+        description="The duplicate's SLA clock stops; it closes through the parent's solution and verified fix "
+                    "when the parent closes. A parent that is itself a duplicate is followed to its own parent; "
+                    "409 parent_ended when the parent is closed or cancelled, 400 for the incident itself.")},
+    "/incidents/{incident_id}/follow-up": {"post": op(
+        "Open a new incident linked to a closed one (staff)", "incidents", "Incident", status=201,
+        body="ReasonInput", params=(p("incident_id"),), errors=WRITE,
+        description="The way back once the reopen window has passed: same reporter, subscriber, service and "
+                    "zone, the reason as its description, its own SLA; `repeat_of` names the closed incident.")},
+    "/incidents/{incident_id}/field-work": {
+        "get": op("The field-work record (staff)", "incidents", "FieldWork", params=(p("incident_id"),),
+                  errors=("Unauthorized", "Forbidden", "NotFound"),
+                  description="Every field empty (null times) when nothing was recorded yet."),
+        "patch": op("Record field work (staff): the fields sent change, the others stay", "incidents",
+                    "FieldWork", body="FieldWorkInput", params=(p("incident_id"),), errors=WRITE,
+                    description="400 naming each bad field: a time in the future, before the report or without "
+                                "its offset; completion before arrival; an invalid IP, MAC or VLAN (1-4094); "
+                                "leased-line fields on another service. Each change enters the history."),
+    },
+    "/audits": {"get": op(
+        "Second call-back audits: pending (oldest first) or recorded (newest first) (staff)", "incidents",
+        "AuditPage", params=(q("state", "pending (default) or recorded", {"type": "string", "enum": ["pending",
+                                                                                                     "recorded"]}),
+                             *PAGING), errors=("BadRequest", "Unauthorized", "Forbidden"))},
+    "/audits/sample": {"post": op(
+        "Draw closed incidents at random for a second call-back (technical lead or admin)", "incidents",
+        "AuditList", status=201, body="AuditSampleInput", errors=("BadRequest", "Unauthorized", "Forbidden"),
+        description="Among incidents closed in the last `days`, never one drawn before; fewer (even none) when "
+                    "fewer are left.")},
+    "/audits/{audit_id}": {
+        "get": op("One audit call-back (staff)", "incidents", "Audit", params=(p("audit_id"),),
+                  errors=("Unauthorized", "Forbidden", "NotFound")),
+        "post": op("Record what the audit call-back found (staff), once", "incidents", "Audit",
+                   body="AuditRecordInput", params=(p("audit_id"),), errors=WRITE,
+                   description="409 audit_recorded the second time; not_fixed needs a comment and counts against "
+                               "the incident's solution as a reopen would."),
+    },
     "/me": {"get": op("The caller's account and tokens", "users", "Me", errors=("Unauthorized",))},
     "/me/notifications": {"get": op(
         "The caller's notifications, unread first", "users", "NotificationPage",

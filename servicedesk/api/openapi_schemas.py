@@ -12,9 +12,18 @@ from kb.actors import Role
 from kb.attachments import ALLOWED
 from kb.vocabulary import SERVICES
 from kb.workflow import ArticleStatus, ArticleType, Decision, RevisionStatus, Visibility
-from servicedesk.api.incident_filters import SLA_STATES
 from servicedesk.api.incidents import BULK_MAX
-from servicedesk.incidents.workflow import Area, Category, Channel, IncidentStatus, Priority, VerificationMethod
+from servicedesk.incidents.audits import SAMPLE_MAX
+from servicedesk.incidents.sla_sql import SLA_STATES
+from servicedesk.incidents.workflow import (
+    Area,
+    AuditOutcome,
+    Category,
+    Channel,
+    IncidentStatus,
+    Priority,
+    VerificationMethod,
+)
 from servicedesk.org.models import ServiceLevel
 
 J = dict[str, Any]
@@ -130,12 +139,35 @@ INCIDENT_SUMMARY_PROPS: J = {
 }
 INCIDENT: J = obj({
     **INCIDENT_SUMMARY_PROPS, "description": STR, "created_by": STR, "resolution_note": STR, "reopen_count": INT,
+    "cancel_reason": {**STR, "description": "Why it was cancelled (status cancelled)"},
+    "duplicate_of": {**null(obj({"id": INT, "number": STR})),
+                     "description": "The parent it was merged into (status duplicate)"},
     "responded_at": null(TIME), "resolved_at": null(TIME), "closed_at": null(TIME),
     "solution": null(obj({"id": INT, "title": null(STR), "status": enum(ArticleStatus)})),
     "history": {"type": "array", "items": ref("HistoryEntry")},
     "verifications": {"type": "array", "items": ref("Verification")},
     "close_blockers": {"type": "array", "items": ref("CloseBlocker")},
 })
+FIELD_WORK_INPUT = ("arrived_at", "completed_at", "fault_cause", "steps", "ip_address", "vlan", "mac_address",
+                    "a_end", "z_end")
+FIELD_WORK: J = obj({
+    "incident_id": INT, "version": {**INT, "description": "The incident's version after the change"},
+    "leased_line": {**BOOL, "description": "The leased-line fields apply (service leased_line)"},
+    "arrived_at": {**null(TIME), "description": "With its offset; not in the future nor before the report"},
+    "completed_at": {**null(TIME), "description": "Not before the arrival"},
+    "fault_cause": STR, "steps": STR,
+    "ip_address": {**STR, "description": "Leased lines: IPv4/IPv6 address or the circuit's subnet (10.0.0.1/30)"},
+    "vlan": {**null({**INT, "minimum": 1, "maximum": 4094}), "description": "Leased lines"},
+    "mac_address": {**STR, "description": "Leased lines: like 00:1A:2B:3C:4D:5E"},
+    "a_end": {**STR, "description": "Leased lines: A-end route"},
+    "z_end": {**STR, "description": "Leased lines: Z-end route"},
+    "updated_by": null(STR), "updated_at": null(TIME)})
+AUDIT: J = obj({
+    "id": INT,
+    "incident": obj({"id": INT, "number": STR, "title": STR, "customer_account": STR, "reporter": STR,
+                     "closed_at": null(TIME), "phone": {**null(STR), "description": "The subscriber's, masked"}}),
+    "sampled_at": TIME, "sampled_by": STR, "outcome": null(enum(AuditOutcome)), "auditor": null(STR),
+    "called_at": null(TIME), "rating": null(INT), "comment": STR})
 USER: J = obj({"id": INT, "username": STR, "display_name": STR, "email": STR, "phone": STR, "role": enum(Role),
                "active": BOOL, "is_staff": BOOL, "created_at": TIME, "last_login_at": null(TIME)})
 TOKEN: J = obj({"id": INT, "prefix": STR, "name": STR, "created_at": TIME, "last_used_at": null(TIME)})
@@ -214,13 +246,40 @@ SCHEMAS: J = {
                                                              "not_verified"]}, "message": STR}),
     "IncidentSummary": obj(INCIDENT_SUMMARY_PROPS),
     "Incident": INCIDENT,
-    "IncidentPage": page_of("IncidentSummary"),
+    "IncidentPage": {**page_of("IncidentSummary"), "properties": {
+        **page_of("IncidentSummary")["properties"],
+        "total_exact": {**BOOL, "description": "false: counting stopped early and total is a lower bound "
+                                               "(there are at least this many)"}},
+        "required": [*page_of("IncidentSummary")["required"], "total_exact"]},
     "SolutionInput": input_obj({"article_id": INT, "version": VERSION}, ("article_id",)),
     "AssignInput": input_obj({"assignee": {**null(STR), "description": "username, or null to unassign"},
                               "version": VERSION}, ("assignee",)),
     "ReasonInput": input_obj({"reason": STR, "version": VERSION}, ("reason",)),
-    "EscalateInput": input_obj({"tier": {**INT, "minimum": 2, "maximum": 4}, "reason": STR, "assignee": null(STR),
+    "EscalateInput": input_obj({"tier": {**INT, "minimum": 2, "maximum": 4}, "reason": STR,
+                                "assignee": {**null(STR), "description": "username of the staff member taking it"},
+                                "group": {**null(INT), "description": "id of the maintenance group (team) taking "
+                                          "it; without one the incident stays with its own group"},
                                 "version": VERSION}, ("tier", "reason")),
+    "DuplicateInput": input_obj({
+        "parent": {"anyOf": [STR, INT], "description": "The parent's number (INC…) or id"},
+        "reason": STR, "version": VERSION}, ("parent",)),
+    "FieldWork": FIELD_WORK,
+    "FieldWorkInput": input_obj({**{k: v for k, v in FIELD_WORK["properties"].items() if k in FIELD_WORK_INPUT},
+                                 "version": VERSION}),
+    "Audit": AUDIT,
+    "AuditPage": {**page_of("Audit"), "properties": {
+        **page_of("Audit")["properties"],
+        "outcomes": {"type": "object", "additionalProperties": INT,
+                     "description": "Recorded audits by outcome, in all"}}},
+    "AuditList": list_of("Audit"),
+    "AuditSampleInput": input_obj({"size": {**INT, "minimum": 1, "maximum": SAMPLE_MAX},
+                                   "days": {**INT, "minimum": 1, "maximum": 366, "default": 30,
+                                            "description": "Closed within this many days"}}, ("size",)),
+    "AuditRecordInput": input_obj({
+        "outcome": enum(AuditOutcome), "rating": null({**INT, "minimum": 1, "maximum": 5}),
+        "comment": {"type": "string", "description": "Required when the outcome is not_fixed"},
+        "called_at": {**TIME, "description": "When the call was made (default now); not in the future"}},
+        ("outcome",)),
     "ResolveInput": input_obj({"note": STR, "version": VERSION}, ("note",)),
     "VerifyInput": input_obj({"accepted": BOOL, "rating": null({**INT, "minimum": 1, "maximum": 5}),
                         "comment": {"type": "string", "description": "Required when rejecting the fix"},

@@ -254,6 +254,8 @@ def incident(i: Incident, viewer: Actor | None) -> dict[str, Any]:
         "description": i.description,
         "created_by": username(i.created_by),
         "resolution_note": i.resolution_note,
+        "cancel_reason": i.cancel_reason,
+        "duplicate_of": {"id": i.duplicate_of.id, "number": i.duplicate_of.number} if i.duplicate_of else None,
         "reopen_count": i.reopen_count,
         "responded_at": when(i.responded_at),
         "resolved_at": when(i.resolved_at),

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from kb.actors import STAFF_ROLES
 from kb.orm import UTCDateTime, utcnow
-from servicedesk.api.incident_filters import sla_condition
 from servicedesk.incidents.models import Incident
+from servicedesk.incidents.sla_sql import sla_condition
 from servicedesk.incidents.workflow import OPEN_STATES, IncidentStatus
 from servicedesk.org.models import MaintenanceGroup, ServiceStation, Subscriber, Zone
 from servicedesk.users.models import User
@@ -56,20 +56,22 @@ TAB_SORT = {"at_risk": "resolve_by", "breached": "resolve_by"}  # the most urgen
 
 @dataclass(frozen=True)
 class QueueFilters:
-    """The queue's filters, already checked by the form (None: not filtered)."""
+    """The queue's filters, already checked by the form or the API (None: not filtered; a tuple: any of them)."""
 
     status: str | None = None
-    service: str | None = None
-    category: str | None = None
-    area: str | None = None
-    zone_id: int | None = None
-    tier: int | None = None
+    service: str | tuple[str, ...] | None = None
+    category: str | tuple[str, ...] | None = None
+    area: str | tuple[str, ...] | None = None
+    zone_id: int | tuple[int, ...] | None = None
+    tier: int | tuple[int, ...] | None = None
     assignee_id: int | None = None
     unassigned: bool = False
-    sla: str | None = None
+    sla: str | tuple[str, ...] | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
     q: str = ""
+    reporter_id: int | None = None  # a subscriber's own incidents
+    verified: bool | None = None
 
 
 @dataclass
@@ -168,16 +170,21 @@ def text_condition(s: Session, q: str) -> tuple[ColumnElement[bool], bool]:
 def _filter_conditions(s: Session, f: QueueFilters, now: datetime, dialect: str) -> tuple[list[Any], Any]:
     """The filters as conditions, and apart from them a title search (which needs a bounded scan)."""
     conds: list[ColumnElement[bool]] = []
-    for name in ("status", "service", "category", "area", "zone_id", "tier"):
+    for name in ("status", "service", "category", "area", "zone_id", "tier", "reporter_id"):
         value = getattr(f, name)
-        if value not in (None, ""):
+        if isinstance(value, tuple):
+            conds.append(getattr(Incident, name).in_(value))
+        elif value not in (None, ""):
             conds.append(getattr(Incident, name) == value)
     if f.unassigned:
         conds.append(Incident.assignee_id.is_(None))
     elif f.assignee_id is not None:
         conds.append(Incident.assignee_id == f.assignee_id)
+    if f.verified is not None:
+        conds.append(Incident.verified.is_(f.verified))
     if f.sla:
-        conds.append(sla_condition(f.sla, now, dialect))
+        states = (f.sla,) if isinstance(f.sla, str) else f.sla
+        conds.append(or_(*[sla_condition(state, now, dialect) for state in states]))
     if f.created_from is not None:
         conds.append(Incident.created_at >= f.created_from)
     if f.created_to is not None:
@@ -232,19 +239,20 @@ def _capped_count(where: list[Any], cap: int) -> Any:
 
 def queue_page(s: Session, user_id: int, *, tab: str = DEFAULT_TAB, filters: QueueFilters | None = None,
                sort: str | None = None, page: int = 1, per_page: int = 25, now: datetime | None = None,
-               with_counts: bool = True) -> QueuePage:
+               with_counts: bool = True, statuses: Sequence[str] | None = None) -> QueuePage:
     """One page of the staff queue for tab and filters, its (capped) total, and the work tabs' counts
     (the size of each work queue, whatever the filters: they narrow the list, not the workload).
 
     A title search reads only the newest TITLE_SCAN_ROWS incidents of the view (no index serves
-    words inside titles); it has no total and no tab counts, only "next page"."""
+    words inside titles); it has no total and no tab counts, only "next page". statuses, when given,
+    replace the tab's states (the API's status=a,b), each read as its own ordered slice."""
     f = filters or QueueFilters()
     now = now or utcnow()
     sort = sort or TAB_SORT.get(tab, "newest")
     dialect = s.get_bind().dialect.name
     team = team_group_ids(s, user_id) if tab == "team" or with_counts else []
     conds, title = _filter_conditions(s, f, now, dialect)
-    statuses = _TAB_STATUSES.get(tab, _OPEN)
+    statuses = list(statuses) if statuses else _TAB_STATUSES.get(tab, _OPEN)
     if statuses is None and (f.assignee_id is not None or f.unassigned or f.zone_id is not None):
         # Every state's slice of the (assignee or zone, status, created_at) index, merged: no sort of
         # someone's whole history for one page.

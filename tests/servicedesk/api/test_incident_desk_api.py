@@ -71,7 +71,8 @@ def test_text_search_finds_the_subscriber_phone(api, household, agent, subscribe
     other = factories.incident(agent, reporter=subscriber, customer_account="", title="IPTV 卡顿 5678 次")
     assert _ids(api, agent, q="13812345678") == [inc.id]
     assert _ids(api, agent, q="138 1234") == [inc.id]
-    assert set(_ids(api, agent, q="5678")) == {inc.id, other.id}
+    # A phone is found by its start (as the desk's queue finds it, by index); digits inside it are title text.
+    assert _ids(api, agent, q="5678") == [other.id]
     assert _ids(api, agent, q="139") == []
 
 
