@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kb.lexicon import refresh_lexicon
 from kb.models import Article
 from kb.search.index import SearchIndex
 from kb.search.sync import install_sync, rebuild_index, reconcile_index
@@ -35,9 +36,21 @@ def _articles_whose_use_changed(s: Session) -> set[int]:
 _installed = False
 
 
+def load_lexicon() -> bool:
+    """Brings this process's dictionary and synonyms up to the database's (another worker may have
+    changed them): one primary-key read when nothing changed."""
+    return refresh_lexicon(db.session())
+
+
+def _load_lexicon_for_request() -> None:
+    if request.endpoint != "static":
+        load_lexicon()
+
+
 def init_app(app: Flask) -> None:
     global _installed
     app.extensions["kb_index"] = SearchIndex(app.config["INDEX_DIR"])
+    app.before_request(_load_lexicon_for_request)
     if not _installed:
         install_sync(db.session, _index_or_none, count_incidents=incident_counts_for,
                      touched_elsewhere=_articles_whose_use_changed)
