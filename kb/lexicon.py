@@ -118,8 +118,32 @@ def _bump(s: Session) -> None:
     state.updated_at = utcnow()
 
 
-def _invalid(message: str, code: str, field: str, **params: str | int) -> ValidationError:
-    return ValidationError(message, code=code, fields={field: code}, **params)
+# Why an entry is refused, by code; the pages translate the same text with the same parameters.
+MESSAGES: dict[str, str] = {
+    "word_required": "Enter a word.",
+    "word_too_long": "A word has at most %(max)d characters.",
+    "word_has_space": "A word has no spaces inside; add each word on its own.",
+    "word_has_punctuation": "A word has no punctuation or symbols.",
+    "word_not_chinese": "Only Chinese characters: English words, numbers and codes are always kept whole.",
+    "word_too_short": "A word has at least two characters.",
+    "word_shipped": "%(word)s is already in the shipped dictionary.",
+    "word_taken": "%(word)s is already in the dictionary.",
+    "word_known": "Search already keeps %(word)s as one word.",
+    "terms_required": "Enter the terms of the group, separated by “=”.",
+    "terms_too_long": "At most %(max)d characters.",
+    "term_too_long": "%(term)s is longer than %(max)d characters.",
+    "term_repeated": "%(term)s appears twice in the group.",
+    "term_single_char": "%(term)s: a single Chinese character is too ambiguous for a synonym.",
+    "term_not_searchable": "%(term)s has nothing search can match.",
+    "too_few_terms": "A group needs at least two different terms.",
+    "too_many_terms": "A group has at most %(max)d terms.",
+    "term_taken": "%(term)s is already in the group %(group)s; remove that group first.",
+    "terms_conflict": "One of these terms was just added to another group.",
+}
+
+
+def _invalid(code: str, field: str, **params: str | int) -> ValidationError:
+    return ValidationError(MESSAGES[code] % params, code=code, fields={field: code}, **params)
 
 
 # -- dictionary words ------------------------------------------------------------------------------
@@ -129,18 +153,17 @@ def clean_word(value: object) -> str:
     """The word as a lead may add it, or a ValidationError naming what is wrong with it."""
     word = value.strip() if isinstance(value, str) else ""
     if not word:
-        raise _invalid("Enter a word.", "word_required", "word")
+        raise _invalid("word_required", "word")
     if len(word) > WORD_MAX:
-        raise _invalid(f"A word has at most {WORD_MAX} characters.", "word_too_long", "word", max=WORD_MAX)
+        raise _invalid("word_too_long", "word", max=WORD_MAX)
     if any(c.isspace() for c in word):
-        raise _invalid("A word has no spaces inside; add each word on its own.", "word_has_space", "word")
+        raise _invalid("word_has_space", "word")
     if any(unicodedata.category(c)[0] in "PS" for c in word):
-        raise _invalid("A word has no punctuation or symbols.", "word_has_punctuation", "word")
+        raise _invalid("word_has_punctuation", "word")
     if not all(analyzer.is_cjk(c) for c in word):
-        raise _invalid("Only Chinese characters: English words, numbers and codes are always kept whole.",
-                       "word_not_chinese", "word")
+        raise _invalid("word_not_chinese", "word")
     if len(word) < 2:
-        raise _invalid("A word has at least two characters.", "word_too_short", "word")
+        raise _invalid("word_too_short", "word")
     return word
 
 
@@ -150,17 +173,17 @@ def add_word(s: Session, actor: Actor, value: object) -> DictionaryWord:
     word = clean_word(value)
     _bump(s)
     if word in analyzer.shipped_words():
-        raise _invalid(f"{word} is already in the shipped dictionary.", "word_shipped", "word", word=word)
+        raise _invalid("word_shipped", "word", word=word)
     if s.scalar(select(DictionaryWord.id).where(DictionaryWord.word == word)) is not None:
-        raise _invalid(f"{word} is already in the dictionary.", "word_taken", "word", word=word)
+        raise _invalid("word_taken", "word", word=word)
     if word not in analyzer.lead_words() and analyzer.is_whole_word(word):
-        raise _invalid(f"Search already keeps {word} as one word.", "word_known", "word", word=word)
+        raise _invalid("word_known", "word", word=word)
     entry = DictionaryWord(word=word, freq=analyzer.suggested_freq(word), created_by_id=actor.id)
     try:
         with s.begin_nested():
             s.add(entry)
     except IntegrityError:
-        raise _invalid(f"{word} is already in the dictionary.", "word_taken", "word", word=word) from None
+        raise _invalid("word_taken", "word", word=word) from None
     return entry
 
 
@@ -209,32 +232,29 @@ def clean_terms(value: object) -> list[str]:
     """The terms of a group as a lead may add it ('光猫 = ONU = 光调制解调器', or a list)."""
     if isinstance(value, str):
         if len(value) > TERMS_TEXT_MAX:
-            raise _invalid(f"At most {TERMS_TEXT_MAX} characters.", "terms_too_long", "terms", max=TERMS_TEXT_MAX)
+            raise _invalid("terms_too_long", "terms", max=TERMS_TEXT_MAX)
         terms = synonyms.split_terms(value)
     elif isinstance(value, Sequence) and all(isinstance(t, str) for t in value):
         terms = [t for raw in value for t in synonyms.split_terms(raw)]
     else:
-        raise _invalid("Give the terms as text separated by '=' or as a list of strings.", "terms_required", "terms")
+        raise _invalid("terms_required", "terms")
     if not terms:
-        raise _invalid("Enter the terms of the group, separated by '='.", "terms_required", "terms")
+        raise _invalid("terms_required", "terms")
     seen: set[str] = set()
     for term in terms:
         if len(term) > TERM_MAX:
-            raise _invalid(f"{term[:10]}… is longer than {TERM_MAX} characters.", "term_too_long", "terms",
-                           term=term[:10] + "…", max=TERM_MAX)
+            raise _invalid("term_too_long", "terms", term=term[:10] + "…", max=TERM_MAX)
         if _term_key(term) in seen:
-            raise _invalid(f"{term} appears twice in the group.", "term_repeated", "terms", term=term)
+            raise _invalid("term_repeated", "terms", term=term)
         seen.add(_term_key(term))
         if len(term) == 1 and analyzer.is_cjk(term):
-            raise _invalid(f"{term}: a single Chinese character is too ambiguous for a synonym.",
-                           "term_single_char", "terms", term=term)
+            raise _invalid("term_single_char", "terms", term=term)
         if not analyzer.tokens(term):
-            raise _invalid(f"{term} has nothing search can match.", "term_not_searchable", "terms", term=term)
+            raise _invalid("term_not_searchable", "terms", term=term)
     if len(terms) < 2:
-        raise _invalid("A group needs at least two different terms.", "too_few_terms", "terms")
+        raise _invalid("too_few_terms", "terms")
     if len(terms) > GROUP_MAX_TERMS:
-        raise _invalid(f"A group has at most {GROUP_MAX_TERMS} terms.", "too_many_terms", "terms",
-                       max=GROUP_MAX_TERMS)
+        raise _invalid("too_many_terms", "terms", max=GROUP_MAX_TERMS)
     return terms
 
 
@@ -246,15 +266,14 @@ def add_synonym_group(s: Session, actor: Actor, value: object) -> SynonymGroup:
     taken = s.scalars(select(SynonymTerm).where(SynonymTerm.term_key.in_([_term_key(t) for t in terms]))).first()
     if taken is not None:
         other = s.get_one(SynonymGroup, taken.group_id)
-        raise _invalid(f"{taken.term} is already in the group {' = '.join(other.texts)}.", "term_taken", "terms",
-                       term=taken.term, group=" = ".join(other.texts))
+        raise _invalid("term_taken", "terms", term=taken.term, group=" = ".join(other.texts))
     group = SynonymGroup(created_by_id=actor.id,
                          terms=[SynonymTerm(position=i, term=t, term_key=_term_key(t)) for i, t in enumerate(terms)])
     try:
         with s.begin_nested():
             s.add(group)
     except IntegrityError:
-        raise _invalid("One of these terms was just added to another group.", "terms_conflict", "terms") from None
+        raise _invalid("terms_conflict", "terms") from None
     return group
 
 
