@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, current_app, has_app_context, request
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from kb.lexicon import refresh_lexicon
@@ -13,6 +16,8 @@ from kb.search.sync import install_sync, rebuild_index, reconcile_index
 from servicedesk import db
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.services import incident_counts_for
+
+log = logging.getLogger(__name__)
 
 
 def current_index() -> SearchIndex:
@@ -43,8 +48,15 @@ def load_lexicon() -> bool:
 
 
 def _load_lexicon_for_request() -> None:
-    if request.endpoint != "static":
+    if request.endpoint == "static":
+        return
+    try:
         load_lexicon()
+    except SQLAlchemyError:
+        # The database is unreachable: keep the lexicon loaded; the request itself (the health
+        # check, say) reports the database.
+        db.session.rollback()
+        log.warning("could not check the search lexicon version", exc_info=True)
 
 
 def init_app(app: Flask) -> None:
