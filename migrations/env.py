@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, pool
 
+import kb.lexicon
 import kb.models  # noqa: F401
 import servicedesk.incidents.models
 import servicedesk.org.models

@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from servicedesk import api
     from servicedesk.auth import views as auth_views
     from servicedesk.incidents import views as incident_views
+    from servicedesk.knowledge import lexicon_views  # noqa: F401  (its pages join the knowledge blueprint)
     from servicedesk.knowledge import views as knowledge_views
     from servicedesk.org import views as org_views
     from servicedesk.portal import views as portal_views

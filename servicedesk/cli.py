@@ -96,6 +96,9 @@ def register(app: Flask) -> None:
     @app.cli.group("kb")
     def kb_group() -> None:
         """Knowledge-base maintenance."""
+        from servicedesk.search import load_lexicon
+
+        load_lexicon()  # articles written or indexed here are cut with the leads' words
 
     @kb_group.command("reindex")
     def kb_reindex() -> None:

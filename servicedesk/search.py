@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_app_context
+import logging
+
+from flask import Flask, current_app, has_app_context, request
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from kb.lexicon import refresh_lexicon
 from kb.models import Article
 from kb.search.index import SearchIndex
 from kb.search.sync import install_sync, rebuild_index, reconcile_index
 from servicedesk import db
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.services import incident_counts_for
+
+log = logging.getLogger(__name__)
 
 
 def current_index() -> SearchIndex:
@@ -35,9 +41,28 @@ def _articles_whose_use_changed(s: Session) -> set[int]:
 _installed = False
 
 
+def load_lexicon() -> bool:
+    """Brings this process's dictionary and synonyms up to the database's (another worker may have
+    changed them): one primary-key read when nothing changed."""
+    return refresh_lexicon(db.session())
+
+
+def _load_lexicon_for_request() -> None:
+    if request.endpoint == "static":
+        return
+    try:
+        load_lexicon()
+    except SQLAlchemyError:
+        # The database is unreachable: keep the lexicon loaded; the request itself (the health
+        # check, say) reports the database.
+        db.session.rollback()
+        log.warning("could not check the search lexicon version", exc_info=True)
+
+
 def init_app(app: Flask) -> None:
     global _installed
     app.extensions["kb_index"] = SearchIndex(app.config["INDEX_DIR"])
+    app.before_request(_load_lexicon_for_request)
     if not _installed:
         install_sync(db.session, _index_or_none, count_incidents=incident_counts_for,
                      touched_elsewhere=_articles_whose_use_changed)

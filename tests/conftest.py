@@ -35,6 +35,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
+    import kb.lexicon
     import kb.models  # noqa: F401
     import servicedesk.incidents.models
     import servicedesk.org.models

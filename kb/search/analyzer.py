@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from math import log as _log
 from pathlib import Path
@@ -66,7 +66,12 @@ class Segment(NamedTuple):
 
 _lock = threading.Lock()
 _tokenizer: jieba.Tokenizer | None = None
-_extra_words: list[tuple[str, int | None]] = []
+# The leads' words (word -> frequency) on top of the shipped dictionary, and what each word's
+# frequency was before a lead added it, so removing a word restores the shipped segmentation.
+_lead_words: dict[str, int] = {}
+_pristine: dict[str, int | None] = {}
+_words_version = 0
+LEAD_WORD_FREQ = 500  # as the shipped dictionary's common O&M words
 
 
 def segmenter() -> jieba.Tokenizer:
@@ -79,32 +84,94 @@ def segmenter() -> jieba.Tokenizer:
                 tok = jieba.Tokenizer()
                 tok.initialize()
                 tok.load_userdict(str(USERDICT))
-                for word, freq in _extra_words:
-                    tok.add_word(word, freq)
+                for word, freq in _lead_words.items():
+                    _teach(tok, word, freq)
                 _tokenizer = tok
     return _tokenizer
 
 
-def add_words(words: Iterable[str], freq: int | None = None) -> None:
-    """Teaches the segmenter more words (a lead's dictionary entries); reindex so documents follow."""
-    new = [(w.strip(), freq) for w in words if w.strip()]
+def _teach(tok: jieba.Tokenizer, word: str, freq: int) -> None:
+    # Not tok.add_word(): it adds to the total without taking the old frequency out, so the
+    # same words added in another order would segment differently in another worker.
+    old = tok.FREQ.get(word)
+    _pristine.setdefault(word, old)
+    tok.FREQ[word] = freq
+    tok.total += freq - (old or 0)
+    for i in range(1, len(word)):
+        tok.FREQ.setdefault(word[:i], 0)
+
+
+def _forget(tok: jieba.Tokenizer, word: str) -> None:
+    before = _pristine.pop(word, None)
+    current = tok.FREQ.get(word) or 0
+    # 0 marks a prefix of a longer word, which is what an unknown word's entry becomes.
+    tok.FREQ[word] = before or 0
+    tok.total += (before or 0) - current
+
+
+def set_lead_words(words: Mapping[str, int]) -> bool:
+    """Makes exactly these the leads' words (word -> frequency) on top of the shipped dictionary.
+
+    Returns whether anything changed; documents indexed before keep their old segmentation
+    until they are indexed again.
+    """
+    global _words_version
+    wanted = {w.strip(): int(f) for w, f in words.items() if w.strip()}
     with _lock:
-        _extra_words.extend(new)
+        if wanted == _lead_words:
+            return False
         if _tokenizer is not None:
-            for word, f in new:
-                _tokenizer.add_word(word, f)
+            for word in [w for w in _lead_words if _lead_words[w] != wanted.get(w)]:
+                _forget(_tokenizer, word)
+            for word, freq in wanted.items():
+                if _lead_words.get(word) != freq:
+                    _teach(_tokenizer, word, freq)
+        _lead_words.clear()
+        _lead_words.update(wanted)
+        _words_version += 1
     _cut.cache_clear()
+    return True
+
+
+def lead_words() -> dict[str, int]:
+    """The leads' words in force in this process, with their frequencies."""
+    return dict(_lead_words)
+
+
+def shipped_words() -> list[str]:
+    """The shipped O&M dictionary's words, in file order."""
+    return list(_shipped_words())
+
+
+@lru_cache(maxsize=1)
+def _shipped_words() -> tuple[str, ...]:
+    lines = USERDICT.read_text(encoding="utf-8").splitlines()
+    return tuple(line.split()[0] for line in lines if line.strip())
+
+
+def is_whole_word(word: str) -> bool:
+    """True when the segmenter already keeps word as one token."""
+    return _cut(word) == (word,)
+
+
+def suggested_freq(word: str) -> int:
+    """A frequency that keeps word whole (jieba's suggest_freq), at least LEAD_WORD_FREQ."""
+    tok = segmenter()
+    share = 1.0
+    for piece in _cut(word):
+        share *= (tok.FREQ.get(piece) or 1) / tok.total
+    return max(int(share * tok.total) + 1, LEAD_WORD_FREQ)
 
 
 def domain_words() -> frozenset[str]:
     """The O&M vocabulary: the shipped dictionary and the words leads added."""
-    return _domain_words(len(_extra_words))
+    return _domain_words(_words_version)
 
 
 @lru_cache(maxsize=4)
-def _domain_words(_extra_count: int) -> frozenset[str]:
-    words = {line.split()[0].lower() for line in USERDICT.read_text(encoding="utf-8").splitlines() if line.strip()}
-    words.update(w.lower() for w, _ in _extra_words)
+def _domain_words(_version: int) -> frozenset[str]:
+    words = {w.lower() for w in _shipped_words()}
+    words.update(w.lower() for w in _lead_words)
     return frozenset(words)
 
 

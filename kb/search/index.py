@@ -40,6 +40,7 @@ FACET_FIELDS = ("type", "services", "tags")
 SORTS = ("relevance", "newest", "most_used")
 FIELD_ALIASES = _FIELD_ALIASES
 VERSION_FILE = "kb_schema_version"
+LEXICON_FILE = "kb_lexicon_version"
 
 whoosh_fixes.install()
 
@@ -167,6 +168,17 @@ class SearchIndex:
                 continue
             out[int(raw)] = (status_of.get(d, ""), v.column_value("updated", d))
         return out
+
+    def lexicon_version(self) -> str:
+        """The version of the leads' lexicon the documents were last written with ('' for none)."""
+        try:
+            return (self.path / LEXICON_FILE).read_text().strip()
+        except OSError:
+            return ""
+
+    def mark_lexicon(self, version: str) -> None:
+        """Records that every document affected by the lexicon of this version was written with it."""
+        (self.path / LEXICON_FILE).write_text(version)
 
     # -- writing -----------------------------------------------------------------------------------
     def apply(self, upserts: Iterable[dict[str, Any]], deletes: Iterable[int] = ()) -> None:

@@ -60,6 +60,11 @@ def pinyin_terms(texts: Iterable[str]) -> str:
     return " ".join(seen)
 
 
+def refresh_pinyin(doc: dict[str, Any]) -> None:
+    """Sets a document's pinyin from its title and tags (again, when the dictionary changed)."""
+    doc["pinyin"] = pinyin_terms([doc["title"], *doc["tags"].split(",")])
+
+
 def _plain(value: str) -> str:
     return value.replace(",", " ").strip()
 
@@ -89,7 +94,7 @@ def make_document(
     codes = [normalize_code(c) for c in fault_codes if c.strip()]
     models = [m for m in device_models if m.strip()]
     content = "\n".join(p for p in (symptom, cause, steps, body) if p)
-    return {
+    doc = {
         "id": str(id),
         "type": type,
         "status": status,
@@ -102,11 +107,12 @@ def make_document(
         "title": title,
         "keywords": "\n".join([*tags, category, *models]),
         "content": content,
-        "pinyin": pinyin_terms([title, *tags]),
         "updated": updated.replace(tzinfo=None),
         "incidents": incidents,
         "summary": (symptom or body or steps)[:SUMMARY_CHARS],
     }
+    refresh_pinyin(doc)
+    return doc
 
 
 def article_document(article: Article, incident_count: int = 0) -> dict[str, Any]:

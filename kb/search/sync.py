@@ -1,4 +1,9 @@
-"""Keeps the index following the database: collect at flush, write after commit, drop on rollback."""
+"""Keeps the index following the database: collect at flush, write after commit, drop on rollback.
+
+The leads' lexicon rides along: a flush that changes it records the lexicon as the transaction
+sees it and the articles containing an added or removed word; after the commit this process
+loads that lexicon first, then writes those articles, so they are cut with the new words.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,10 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from kb.lexicon import LEXICON_MODELS, DictionaryWord, Snapshot, apply_snapshot, articles_mentioning, read_snapshot
 from kb.models import Article, ArticleRevision
 from kb.search.index import SearchIndex
-from kb.search.schema import article_document
+from kb.search.schema import article_document, refresh_pinyin
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +32,7 @@ _ARTICLE_ATTRS = ("status", "live_revision_id", "type", "updated_at")
 class _Frame:
     """What one (sub)transaction changed: documents built at flush, ids to delete."""
 
-    __slots__ = ("deletes", "docs", "rolled_back", "touched", "tx")
+    __slots__ = ("deletes", "docs", "lexicon", "lexicon_changed", "rolled_back", "touched", "tx", "words")
 
     def __init__(self, tx: Any) -> None:
         self.tx = tx
@@ -34,9 +40,15 @@ class _Frame:
         self.docs: dict[int, dict[str, Any]] = {}
         self.deletes: set[int] = set()
         self.rolled_back = False
+        self.words: set[str] = set()  # dictionary words added or removed
+        self.lexicon_changed = False
+        self.lexicon: Snapshot | None = None  # the lexicon as of the last flush that changed it
 
     def absorb(self, child: _Frame) -> None:
         self.touched |= child.touched
+        self.words |= child.words
+        self.lexicon_changed |= child.lexicon_changed
+        self.lexicon = child.lexicon or self.lexicon
         for aid in child.deletes:
             self.docs.pop(aid, None)
         self.deletes |= child.deletes
@@ -78,20 +90,36 @@ def install_sync(target: Any, get_index: IndexGetter, *, count_incidents: Counte
                 frame.touched.add(obj.id)
             elif isinstance(obj, ArticleRevision):
                 frame.touched.add(obj.article_id)
+            elif isinstance(obj, LEXICON_MODELS):
+                frame.lexicon_changed = True
+                if isinstance(obj, DictionaryWord):
+                    frame.words.add(obj.word)
         for obj in s.dirty:
             if isinstance(obj, Article) and _changed(obj, _ARTICLE_ATTRS):
                 frame.touched.add(obj.id)
             elif isinstance(obj, ArticleRevision) and s.is_modified(obj):
                 frame.touched.add(obj.article_id)
+            elif isinstance(obj, LEXICON_MODELS):
+                frame.lexicon_changed = True
         for obj in s.deleted:
             if isinstance(obj, Article):
                 frame.deletes.add(obj.id)
                 frame.docs.pop(obj.id, None)
+            elif isinstance(obj, LEXICON_MODELS):
+                frame.lexicon_changed = True
+                if isinstance(obj, DictionaryWord):
+                    frame.words.add(obj.word)
         if touched_elsewhere is not None:
             frame.touched.update(touched_elsewhere(s))
 
     def after_flush_postexec(s: Session, _ctx: Any) -> None:
         frame = _frames(s)[-1]
+        if frame.lexicon_changed or frame.words:
+            with s.no_autoflush:
+                frame.touched |= articles_mentioning(s, frame.words)
+                frame.lexicon = read_snapshot(s)
+            frame.words.clear()
+            frame.lexicon_changed = False
         ids = sorted(frame.touched - frame.deletes)
         frame.touched.clear()
         if not ids:
@@ -125,16 +153,23 @@ def install_sync(target: Any, get_index: IndexGetter, *, count_incidents: Counte
         root = frames[0]
         for child in frames[1:]:
             root.absorb(child)
-        if not root.docs and not root.deletes:
+        if root.lexicon is not None:
+            # Before the documents are written: they are analysed with the words in force.
+            apply_snapshot(root.lexicon)
+            for doc in root.docs.values():
+                refresh_pinyin(doc)
+        if not root.docs and not root.deletes and root.lexicon is None:
             return
         ix = get_index()
         if ix is None:
             return
         try:
             ix.apply(root.docs.values(), root.deletes)
+            if root.lexicon is not None:
+                ix.mark_lexicon(root.lexicon.version)
         except Exception:
             # The database is the truth; the start-up check (reconcile_index) or `flask kb reindex`
-            # repairs the index.
+            # repairs the index (after a lexicon change, the unchanged mark makes it rebuild).
             log.exception("search index update failed for articles %s", sorted(root.docs) + sorted(root.deletes))
 
     def after_rollback(s: Session) -> None:
@@ -157,7 +192,9 @@ def install_sync(target: Any, get_index: IndexGetter, *, count_incidents: Counte
 
 def rebuild_index(s: Session, ix: SearchIndex, *, count_incidents: Counter | None = None,
                   progress: Callable[[int], None] | None = None, batch: int = 500) -> int:
-    """Writes every article from the database into a fresh index; returns how many."""
+    """Writes every article from the database into a fresh index, cut with the leads' words; returns how many."""
+    snapshot = read_snapshot(s)
+    apply_snapshot(snapshot)
 
     def all_docs() -> Iterator[dict[str, Any]]:
         last = 0
@@ -171,7 +208,9 @@ def rebuild_index(s: Session, ix: SearchIndex, *, count_incidents: Counter | Non
                 progress(len(articles))
             s.expunge_all()
 
-    return ix.rebuild(all_docs())
+    count = ix.rebuild(all_docs())
+    ix.mark_lexicon(snapshot.version)
+    return count
 
 
 def reconcile_index(s: Session, ix: SearchIndex, *, count_incidents: Counter | None = None,
@@ -181,7 +220,14 @@ def reconcile_index(s: Session, ix: SearchIndex, *, count_incidents: Counter | N
     Compares every article's status and last change in the database with the index and
     rewrites the ones that differ (and removes documents of deleted articles); returns how
     many were repaired. Reads ids and two columns only, so it is cheap enough for every start.
+    The leads' lexicon is loaded first; when the index was not written with its version (the
+    update after a lexicon change failed), the whole index is rebuilt.
     """
+    snapshot = read_snapshot(s)
+    apply_snapshot(snapshot)
+    if ix.lexicon_version() != snapshot.version:
+        log.warning("search index was written with another dictionary; rebuilding it")
+        return rebuild_index(s, ix, count_incidents=count_incidents, batch=batch)
     in_index = ix.state()
     rows = s.execute(select(Article.id, Article.status, Article.updated_at)).all()
     stale: list[int] = []

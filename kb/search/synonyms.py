@@ -1,7 +1,7 @@
 """Synonyms, expanded at query time: 光猫 = ONU = 光调制解调器; 网断了 ≈ 无法上网 ≈ 上不了网.
 
 The shipped groups live in synonyms.txt (one group a line, terms separated by '=' or ',');
-a lead-managed table in the database can feed more through set_extra_groups(), and
+the leads' groups (kb.lexicon, in the database) are fed in through set_extra_groups(), and
 reload() re-reads the file. Expansion happens in the query, never in the index, so a new
 group works at once without reindexing.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
-_SPLIT = re.compile(r"\s*[=,，≈]\s*")
+_SPLIT = re.compile(r"\s*[=＝,，、≈\n]\s*")
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,11 @@ def _clean(term: str) -> str:
     return " ".join(term.split())
 
 
+def split_terms(text: str) -> list[str]:
+    """The terms of one group as written: separated by '=', ',', '≈' (or their full-width forms)."""
+    return [_clean(t) for t in _SPLIT.split(text) if _clean(t)]
+
+
 def parse_lines(lines: Iterable[str]) -> list[tuple[str, ...]]:
     """Groups from synonyms-file lines; '#' starts a comment, blank lines are skipped."""
     groups: list[tuple[str, ...]] = []
@@ -36,7 +41,7 @@ def parse_lines(lines: Iterable[str]) -> list[tuple[str, ...]]:
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        terms = tuple(dict.fromkeys(_clean(t) for t in _SPLIT.split(line) if _clean(t)))
+        terms = tuple(dict.fromkeys(split_terms(line)))
         if len(terms) > 1:
             groups.append(terms)
     return groups
@@ -126,6 +131,16 @@ class SynonymTable:
 _lock = threading.Lock()
 _extra: list[tuple[str, ...]] = []
 _table: SynonymTable | None = None
+
+
+def shipped_groups() -> list[tuple[str, ...]]:
+    """The groups of the shipped synonyms file, in file order."""
+    return _shipped()
+
+
+def extra_groups() -> list[tuple[str, ...]]:
+    """The groups set by set_extra_groups() (the leads' groups), in force in this process."""
+    return list(_extra)
 
 
 def _shipped() -> list[tuple[str, ...]]:
