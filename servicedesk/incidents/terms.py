@@ -5,10 +5,11 @@ dictionary, codes and IPs kept whole and normalised, English lower-cased and ste
 a row of incident_terms (term, incident_id), whose primary key is the index. The rows are written in the
 flush that inserts the incident or changes its title, so they commit and roll back with it.
 
-A search asks for incidents holding every word of the query. It starts from the rarest word: when that
-word is in at most RARE_CAP titles, its incidents are read off the index and checked for the other words
-(bounded work whatever the table's size); when even the rarest word is common, each row of the queue's
-view is checked for the words as the queue reads it in order, and a common word fills a page quickly.
+A search asks for incidents holding every word of the query. It starts from the rarest word and reads its
+incidents off the index, checking each for the other words: when at most RARE_CAP incidents hold them all,
+the search is that list of ids (few rows to fetch, whatever the table's size). When more do, the words are
+common together, and the queue checks each row of its view for them as it reads the view in order: a
+common combination fills a page after a few rows.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ def title_condition(s: Session, q: str) -> ColumnElement[bool]:
     words = query_terms(q)
     if not words:
         return false()
+    # How many titles hold each word, counted no further than RARE_CAP + 1 (a range of the index each).
     capped = [select(func.count()).select_from(
         select(IncidentTerm.incident_id).where(IncidentTerm.term == w).limit(RARE_CAP + 1).subquery()
     ).scalar_subquery().label(f"w{n}") for n, w in enumerate(words)]
@@ -95,11 +97,15 @@ def title_condition(s: Session, q: str) -> ColumnElement[bool]:
     rarest, rest = words[0], words[1:]
     if counts[rarest] == 0:
         return false()  # a word no title holds: nothing to look for
-    if counts[rarest] <= RARE_CAP:
-        # The rarest word's incidents, kept when they hold the other words too: at most RARE_CAP probes each.
-        first = aliased(IncidentTerm)
-        stmt = select(first.incident_id).where(first.term == rarest, *[_has(w, first.incident_id) for w in rest])
-        ids = sorted(int(i) for i in s.scalars(stmt))
+    if counts[rarest] > RARE_CAP and not rest:
+        return _has(rarest, Incident.id)  # one common word: the queue checks its rows as it reads them
+    # The rarest word's incidents that hold the other words too, up to RARE_CAP + 1 of them: when the words
+    # seldom stand together this reads the rarest word's whole list, one key probe per other word.
+    first = aliased(IncidentTerm)
+    stmt = (select(first.incident_id).where(first.term == rarest, *[_has(w, first.incident_id) for w in rest])
+            .order_by(first.incident_id.desc()).limit(RARE_CAP + 1))
+    ids = [int(i) for i in s.scalars(stmt)]
+    if len(ids) <= RARE_CAP:
         return Incident.id.in_(ids) if ids else false()
-    # Only common words: the queue reads its view in order and keeps the rows holding them.
+    # Many incidents hold every word: the queue checks its rows as it reads them, and fills a page quickly.
     return and_(*[_has(w, Incident.id) for w in words])
