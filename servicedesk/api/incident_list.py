@@ -118,8 +118,7 @@ def read_list_request(s: Session, me: User) -> ListRequest:
 def list_page(s: Session, me: User, wanted: ListRequest,
               serialize: Callable[[Incident], dict[str, Any]]) -> dict[str, Any]:
     """The page of incidents the request asks for, through the queue's query (no work tab, no tab counts),
-    in the list envelope: total is exact, or (total_exact false) a lower bound: counting stopped at the cap,
-    or a title search looked through the newest incidents only."""
+    in the list envelope: total is exact, or (total_exact false) a lower bound: counting stopped at the cap."""
     if wanted.nobody_matches:
         result = QueuePage(items=[], total=0, page=wanted.page, per_page=wanted.per_page, has_next=False)
     else:

@@ -213,8 +213,7 @@ PATHS: J = {
             q("sort", "Order (default newest)", {"type": "string", "enum": list(SORTS)}),
             *PAGING), errors=("BadRequest", "Unauthorized"),
             description=f"Counting stops after {TOTAL_CAP:,} matches: `total` is then a lower bound and "
-                        "`total_exact` is false (so it is when a title search looked through the newest incidents "
-                        "only). Walk the pages until one comes back short."),
+                        "`total_exact` is false. Walk the pages until one comes back short."),
         "post": op("Report an incident", "incidents", "Incident", status=201, body="IncidentInput",
                    errors=("BadRequest", "Unauthorized", "Forbidden", "NotFound"),
                    description="Subscribers report for themselves; staff may name the reporter (404 if unknown)."),

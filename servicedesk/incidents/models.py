@@ -122,6 +122,20 @@ class Incident(Base):
         return f"<Incident {self.number} {self.status}>"
 
 
+class IncidentTerm(Base):
+    """One word of an incident's title (as the search analyzer cuts it), so the queue finds any incident by
+    the words of its title through an index, however old. Kept by servicedesk.incidents.terms at flush."""
+
+    __tablename__ = "incident_terms"
+
+    term: Mapped[str] = mapped_column(String(40), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+
+    # The rows are the index: on SQLite the table is clustered on (term, incident_id), no rowid beside it.
+    __table_args__ = {"sqlite_with_rowid": False}
+
+
 class SlaBreach(Base):
     """An incident flagged once by the SLA check. A narrow table of its own: flagging a hundred thousand
     breaches inserts small rows here instead of rewriting wide, heavily indexed incident rows."""
@@ -226,3 +240,7 @@ class CallbackAudit(Base):
                         name="outcome_complete"),
         Index("ix_callback_audits_pending", "outcome", "sampled_at"),
     )
+
+
+# The flush hooks that keep incident_terms in step with the titles (registered on import).
+from servicedesk.incidents import terms as _terms  # noqa: E402,F401

@@ -5,7 +5,9 @@ looping over every incident in Python. Two habits keep the queue fast at a milli
 
 - counts are capped (a tab says "99+", a list "1,000+"): counting stops once the answer is "many";
 - a tab that spans several states reads each state's slice of an index in order and merges them
-  (UNION ALL of small ordered LIMITs), instead of sorting every open incident for one page.
+  (UNION ALL of small ordered LIMITs), instead of sorting every open incident for one page;
+- the search box is served by indexes too: numbers, accounts and phones by prefix, the words of titles
+  by the word index (servicedesk.incidents.terms), so a search covers every incident, however old.
 
 Nothing here changes data.
 """
@@ -25,6 +27,7 @@ from kb.actors import STAFF_ROLES
 from kb.orm import UTCDateTime, utcnow
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.sla_sql import sla_condition
+from servicedesk.incidents.terms import title_condition
 from servicedesk.incidents.workflow import OPEN_STATES, IncidentStatus
 from servicedesk.org.models import MaintenanceGroup, ServiceStation, Subscriber, Zone
 from servicedesk.users.models import User
@@ -50,7 +53,6 @@ _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$")
 _PHONE = re.compile(r"^\+?[\d\s-]{3,}$")
 # Numbers (INC…), accounts (letters then 4+ digits) and phone numbers never stand in a title.
 _NO_TITLE = re.compile(r"^(INC\d|[A-Za-z]{1,6}\d{4,}|\+?\d{6,})", re.IGNORECASE)
-TITLE_SCAN_ROWS = 2000  # a title search reads the newest this many incidents of the view
 TAB_SORT = {"at_risk": "resolve_by", "breached": "resolve_by"}  # the most urgent first
 
 
@@ -77,20 +79,19 @@ class QueueFilters:
 @dataclass
 class QueuePage:
     items: list[Incident]
-    total: int | None  # None when a free-text search makes an exact total too costly
+    total: int
     page: int
     per_page: int
     has_next: bool
     tab_counts: dict[str, int] = field(default_factory=dict)
-    title_scan: bool = False  # the words were looked for in the newest TITLE_SCAN_ROWS incidents only
 
     @property
     def capped(self) -> bool:
-        return self.total is not None and self.total > TOTAL_CAP
+        return self.total > TOTAL_CAP
 
     @property
     def pages(self) -> int | None:
-        if self.total is None or self.capped:
+        if self.capped:
             return None
         return max(1, -(-self.total // self.per_page))
 
@@ -157,18 +158,19 @@ def _identifier_ids(s: Session, q: str) -> list[int] | None:
 
 
 def text_condition(s: Session, q: str) -> tuple[ColumnElement[bool], bool]:
-    """The search box: an incident number, subscriber account or phone (by index), else words of the
-    title. The flag says the condition reads titles, which no index serves: the caller bounds that scan."""
+    """The search box: an incident number, subscriber account or phone (by index), else every word of the
+    title (by the word index). The flag would ask the caller to bound a scan; every search is now served
+    by an index, so it is False and callers count totals as for any filter."""
     ids = _identifier_ids(s, q)
     if ids:
         return Incident.id.in_(ids), False
     if ids is not None and _NO_TITLE.match(q):
         return false(), False  # an incident number or account that does not exist: no title has it either
-    return Incident.title.icontains(q, autoescape=True), True
+    return title_condition(s, q), False
 
 
-def _filter_conditions(s: Session, f: QueueFilters, now: datetime, dialect: str) -> tuple[list[Any], Any]:
-    """The filters as conditions, and apart from them a title search (which needs a bounded scan)."""
+def _filter_conditions(s: Session, f: QueueFilters, now: datetime, dialect: str) -> list[ColumnElement[bool]]:
+    """The filters, the search box included, as conditions."""
     conds: list[ColumnElement[bool]] = []
     for name in ("status", "service", "category", "area", "zone_id", "tier", "reporter_id"):
         value = getattr(f, name)
@@ -189,14 +191,9 @@ def _filter_conditions(s: Session, f: QueueFilters, now: datetime, dialect: str)
         conds.append(Incident.created_at >= f.created_from)
     if f.created_to is not None:
         conds.append(Incident.created_at < f.created_to)
-    title = None
     if f.q.strip():
-        cond, scan = text_condition(s, f.q.strip()[:100])
-        if scan:
-            title = cond
-        else:
-            conds.append(cond)
-    return conds, title
+        conds.append(text_condition(s, f.q.strip()[:100])[0])
+    return conds
 
 
 def _order_key(sort: str) -> tuple[Any, bool]:
@@ -242,16 +239,13 @@ def queue_page(s: Session, user_id: int, *, tab: str = DEFAULT_TAB, filters: Que
                with_counts: bool = True, statuses: Sequence[str] | None = None) -> QueuePage:
     """One page of the staff queue for tab and filters, its (capped) total, and the work tabs' counts
     (the size of each work queue, whatever the filters: they narrow the list, not the workload).
-
-    A title search reads only the newest TITLE_SCAN_ROWS incidents of the view (no index serves
-    words inside titles); it has no total and no tab counts, only "next page". statuses, when given,
-    replace the tab's states (the API's status=a,b), each read as its own ordered slice."""
+    statuses, when given, replace the tab's states (the API's status=a,b), each read as its own ordered slice."""
     f = filters or QueueFilters()
     now = now or utcnow()
     sort = sort or TAB_SORT.get(tab, "newest")
     dialect = s.get_bind().dialect.name
     team = team_group_ids(s, user_id) if tab == "team" or with_counts else []
-    conds, title = _filter_conditions(s, f, now, dialect)
+    conds = _filter_conditions(s, f, now, dialect)
     statuses = list(statuses) if statuses else _TAB_STATUSES.get(tab, _OPEN)
     if statuses is None and (f.assignee_id is not None or f.unassigned or f.zone_id is not None):
         # Every state's slice of the (assignee or zone, status, created_at) index, merged: no sort of
@@ -260,21 +254,15 @@ def queue_page(s: Session, user_id: int, *, tab: str = DEFAULT_TAB, filters: Que
     tab_conds = _tab_rest(tab, user_id, team, now, dialect)
     where = [*tab_conds, *conds] if statuses is None else [_status_in(statuses), *tab_conds, *conds]
     offset = (page - 1) * per_page
-    if title is not None:
-        # The newest rows of the view by index, then their titles: a bounded scan, whatever the table's size.
-        newest = _page_stmt(statuses, [*tab_conds, *conds], "newest", TITLE_SCAN_ROWS, 0).scalar_subquery()
-        ids = _page_ids(s, None, [Incident.id.in_(newest), title], sort, per_page + 1, offset)
-    else:
-        ids = _page_ids(s, statuses, [*tab_conds, *conds], sort, per_page + 1, offset)
+    ids = _page_ids(s, statuses, [*tab_conds, *conds], sort, per_page + 1, offset)
     has_next = len(ids) > per_page
     ids = ids[:per_page]
-    total: int | None = None
+    total = 0
     counted: dict[str, Any] = {}
-    if title is None:
-        if page > 1 and not has_next and ids:
-            total = offset + len(ids)  # the last page: the total is known without counting
-        else:
-            counted["_total"] = _capped_count(where, TOTAL_CAP)
+    if page > 1 and not has_next and ids:
+        total = offset + len(ids)  # the last page: the total is known without counting
+    else:
+        counted["_total"] = _capped_count(where, TOTAL_CAP)
     if with_counts:
         for t in COUNTED_TABS:
             st = _TAB_STATUSES[t]
@@ -292,7 +280,7 @@ def queue_page(s: Session, user_id: int, *, tab: str = DEFAULT_TAB, filters: Que
                  joinedload(Incident.subscriber), joinedload(Incident.zone))
     )} if ids else {}
     return QueuePage(items=[rows[i] for i in ids if i in rows], total=total, page=page, per_page=per_page,
-                     has_next=has_next, tab_counts=counts, title_scan=title is not None)
+                     has_next=has_next, tab_counts=counts)
 
 
 @dataclass(frozen=True)

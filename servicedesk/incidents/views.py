@@ -167,7 +167,7 @@ def queue() -> Any:
     bulk = BulkAssignForm(formdata=None).set_staff(queries.staff_choices(s))
     return render_template("incidents/queue.html", form=form, tab=tab, tabs=TAB_LABELS, result=result,
                            sla=sla_of, bulk=bulk, mask_phone=mask_phone, tab_cap=queries.TAB_CAP,
-                           total_cap=queries.TOTAL_CAP, scan_rows=queries.TITLE_SCAN_ROWS), \
+                           total_cap=queries.TOTAL_CAP), \
         400 if form.errors else 200
 
 

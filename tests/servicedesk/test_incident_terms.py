@@ -1,0 +1,103 @@
+"""The word index of incident titles: any incident, however old, is found by the words of its title."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from kb.orm import utcnow
+from servicedesk.incidents import terms
+from servicedesk.incidents.models import Incident, IncidentTerm
+from servicedesk.incidents.queries import QueueFilters, queue_page
+from tests import factories
+
+
+@pytest.fixture(params=["rare", "common"])
+def word_path(request, monkeypatch):
+    """Both ways a search runs: from the rarest word's incidents, and (every word common) row by row."""
+    if request.param == "common":
+        monkeypatch.setattr(terms, "RARE_CAP", 0)
+    return request.param
+
+
+@pytest.fixture
+def titles(s, agent, subscriber):
+    old = factories.incident(agent, reporter=subscriber, title="户户通机顶盒提示 E-102，电视没信号",
+                             service="satellite_tv")
+    old.created_at = utcnow() - timedelta(days=3 * 365)  # years older than the rest
+    made = {"old": old}
+    for key, title in {
+        "w102": "机顶盒提示 W-102",
+        "wifi": "WiFi 信号弱，卧室连不上",
+        "both": "光猫红灯闪，无法上网",
+        "modem": "光猫更换后网速慢",
+        "iptv": "IPTV 播放卡顿马赛克",
+    }.items():
+        made[key] = factories.incident(agent, reporter=subscriber, title=title)
+    s.flush()
+    return made
+
+
+def _found(s, user, q, **kw):
+    page = queue_page(s, user.id, tab=kw.pop("tab", "all"), filters=QueueFilters(q=q), **kw)
+    return {i.id for i in page.items}, page.total
+
+
+def test_an_old_incident_is_found_by_a_word_of_its_title(s, agent, titles, word_path):
+    old = titles["old"].id
+    assert _found(s, agent, "户户通") == ({old}, 1)
+    assert _found(s, agent, "没信号") == ({old}, 1)
+    # Newest first or oldest first, the old one is there: the search does not read the newest rows only.
+    assert old in _found(s, agent, "机顶盒", sort="newest")[0]
+    assert _found(s, agent, "机顶盒", sort="oldest")[0] == {old, titles["w102"].id}
+
+
+def test_english_words_in_any_case_and_mixed_with_chinese(s, agent, titles, word_path):
+    assert _found(s, agent, "wifi")[0] == {titles["wifi"].id}
+    assert _found(s, agent, "WIFI 卧室")[0] == {titles["wifi"].id}
+    assert _found(s, agent, "iptv 卡顿")[0] == {titles["iptv"].id}
+    assert _found(s, agent, "IPTV 光猫")[0] == set()
+
+
+def test_a_fault_code_matches_exactly(s, agent, titles, word_path):
+    assert _found(s, agent, "E-102")[0] == {titles["old"].id}
+    assert _found(s, agent, "e102")[0] == {titles["old"].id}  # the same code, typed loosely
+    assert _found(s, agent, "W-102")[0] == {titles["w102"].id}
+    assert _found(s, agent, "E-103")[0] == set()
+
+
+def test_every_word_must_be_in_the_title(s, agent, titles, word_path):
+    assert _found(s, agent, "光猫")[0] == {titles["both"].id, titles["modem"].id}
+    assert _found(s, agent, "光猫 红灯")[0] == {titles["both"].id}
+    assert _found(s, agent, "红灯 光猫")[0] == {titles["both"].id}  # in any order
+    assert _found(s, agent, "无法上网")[0] == {titles["both"].id}
+    assert _found(s, agent, "光猫 户户通")[0] == set()
+    assert _found(s, agent, "光猫", tab="closed")[0] == set()  # the tab still applies
+
+
+def test_punctuation_or_stopwords_alone_find_nothing(s, agent, titles):
+    assert _found(s, agent, "，。")[0] == set()
+    assert _found(s, agent, "的")[0] == set()
+
+
+def test_a_title_edit_rewrites_the_words(s, agent, titles):
+    inc = titles["wifi"]
+    inc.title = "路由器 DHCP 获取不到地址"
+    s.flush()
+    assert _found(s, agent, "wifi")[0] == set()
+    assert _found(s, agent, "dhcp 路由器")[0] == {inc.id}
+    held = set(s.scalars(select(IncidentTerm.term).where(IncidentTerm.incident_id == inc.id)))
+    assert held == terms.title_terms("路由器 DHCP 获取不到地址")
+
+
+def test_a_rolled_back_create_leaves_no_words(s, agent, subscriber):
+    savepoint = s.begin_nested()
+    inc = factories.incident(agent, reporter=subscriber, title="分光器端口故障")
+    gone = inc.id
+    assert s.scalar(select(IncidentTerm.term).where(IncidentTerm.incident_id == gone)) is not None
+    savepoint.rollback()
+    assert s.scalar(select(IncidentTerm.term).where(IncidentTerm.incident_id == gone)) is None
+    assert s.get(Incident, gone) is None
+    assert _found(s, agent, "分光器")[0] == set()
