@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import datetime
 
 from kb.models import ArticleRevision
 
 FIELDS = ("title", "symptom", "cause", "steps", "body", "services", "category", "tags", "fault_codes",
-          "device_models", "visibility")
+          "device_models", "visibility", "change_kind", "change_ref", "planned_start", "planned_end")
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class FieldDiff:
 def _as_lines(value: object) -> list[str]:
     if isinstance(value, list):
         return [str(v) for v in value]
+    if isinstance(value, datetime):
+        return [value.isoformat()]
     text = getattr(value, "value", value)
     return str(text or "").splitlines()
 

@@ -20,6 +20,10 @@ A file looks like:
     ---
     正文（Markdown）
 
+A change artefact (type: change) may also say change_kind (change_request, test_plan, technical_plan,
+cutover_plan), change_ref (变更单号) and its planned window, planned_start and planned_end, as ISO 8601
+times with their offset (2024-05-20T01:00:00+08:00); other types refuse these fields.
+
 Import checks every file before writing anything: one bad file and nothing is imported.
 """
 
@@ -28,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +52,7 @@ _KEY = re.compile(r"^[\w\-.]{1,200}$")
 # front-matter name -> article field
 _ALIASES = {"codes": "fault_codes", "fault_codes": "fault_codes"}
 _FRONT_FIELDS = ("type", "title", "services", "category", "tags", "fault_codes", "device_models", "visibility",
-                 "symptom", "cause", "steps")
+                 "symptom", "cause", "steps", "change_kind", "change_ref", "planned_start", "planned_end")
 
 
 @dataclass
@@ -171,8 +176,8 @@ def _slug(text: str) -> str:
     return re.sub(r"[^\w\-]+", "-", text, flags=re.UNICODE).strip("-")[:60] or "article"
 
 
-def article_to_markdown(article: Article) -> str:
-    """The article's readers' version (live revision, else newest) as front matter plus body."""
+def article_to_markdown(article: Article, tz: tzinfo = UTC) -> str:
+    """The article's readers' version (live revision, else newest) as front matter plus body; times in tz."""
     rev = article.current
     meta: dict[str, Any] = {
         "key": article.source_key,
@@ -185,16 +190,23 @@ def article_to_markdown(article: Article) -> str:
         "device_models": list(rev.device_models),
         "visibility": rev.visibility.value,
     }
-    for name in ("symptom", "cause", "steps"):
+    for name in ("symptom", "cause", "steps", "change_ref"):
         if getattr(rev, name):
             meta[name] = getattr(rev, name)
+    if rev.change_kind is not None:
+        meta["change_kind"] = rev.change_kind.value
+    for name in ("planned_start", "planned_end"):
+        moment = getattr(rev, name)
+        if moment is not None:
+            meta[name] = moment.astimezone(tz).isoformat()
     front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
     return f"---\n{front}---\n{rev.body}\n"
 
 
 def export_directory(s: Session, directory: Path, *, statuses: Iterable[ArticleStatus] | None = None,
-                     progress: Callable[[int], None] | None = None) -> list[Path]:
+                     progress: Callable[[int], None] | None = None, tz: tzinfo = UTC) -> list[Path]:
     """Writes one Markdown file per article (of these statuses, default all but retired); returns the paths.
+    Times are written in tz, with their offset.
 
     Articles without a key get one now, so importing the export again updates them instead of duplicating.
     """
@@ -205,7 +217,7 @@ def export_directory(s: Session, directory: Path, *, statuses: Iterable[ArticleS
         if article.source_key is None:
             article.source_key = f"article-{article.id}"
         path = directory / f"{article.id:05d}-{_slug(article.current.title)}.md"
-        path.write_text(article_to_markdown(article), encoding="utf-8")
+        path.write_text(article_to_markdown(article, tz), encoding="utf-8")
         written.append(path)
         if progress:
             progress(1)

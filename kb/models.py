@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.orm import Base, enum_column, utcnow
-from kb.workflow import ArticleStatus, ArticleType, Decision, RevisionStatus, Visibility
+from kb.workflow import ArticleStatus, ArticleType, ChangeKind, Decision, RevisionStatus, Visibility
 
 if TYPE_CHECKING:
     from servicedesk.users.models import User
@@ -119,6 +119,11 @@ class ArticleRevision(Base):
     fault_codes: Mapped[list[str]] = mapped_column(default=list)
     device_models: Mapped[list[str]] = mapped_column(default=list)
     visibility: Mapped[Visibility] = mapped_column(enum_column(Visibility, "visibility"))
+    # Change artefacts only: what the document is, the change's reference (变更单号) and its planned window.
+    change_kind: Mapped[ChangeKind | None] = mapped_column(enum_column(ChangeKind, "change_kind"))
+    change_ref: Mapped[str] = mapped_column(String(60), default="")
+    planned_start: Mapped[datetime | None]
+    planned_end: Mapped[datetime | None]
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -133,7 +138,11 @@ class ArticleRevision(Base):
         back_populates="revision", order_by="Review.decided_at", lazy="selectin", cascade="all, delete-orphan"
     )
 
-    __table_args__ = (UniqueConstraint("article_id", "number", name="uq_article_revisions_article_number"),)
+    __table_args__ = (
+        UniqueConstraint("article_id", "number", name="uq_article_revisions_article_number"),
+        CheckConstraint("planned_end IS NULL OR planned_start IS NULL OR planned_end > planned_start",
+                        name="planned_window_order"),
+    )
     __mapper_args__ = {"version_id_col": version}
 
 

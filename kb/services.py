@@ -16,12 +16,13 @@ from kb.errors import Conflict, Forbidden, NotFound, ValidationError
 from kb.models import Article, ArticleRevision, Review
 from kb.orm import utcnow
 from kb.permissions import can_read_article, can_retire, can_review, can_write_articles, is_own_work
-from kb.validation import clean_bool, clean_list, clean_text, is_valid_id, parse_enum
+from kb.validation import clean_bool, clean_datetime, clean_list, clean_text, is_valid_id, parse_enum
 from kb.vocabulary import SERVICES
 from kb.workflow import (
     REVISION_MOVES,
     ArticleStatus,
     ArticleType,
+    ChangeKind,
     Decision,
     RevisionStatus,
     Visibility,
@@ -31,11 +32,16 @@ TITLE_MAX = 200
 BODY_MAX = 100_000
 FIELD_MAX = 20_000
 COMMENT_MAX = 2_000
+CHANGE_REF_MAX = 60
 
 # The content fields a revision carries, with how each is cleaned.
 TEXT_FIELDS = {"body": BODY_MAX, "symptom": FIELD_MAX, "cause": FIELD_MAX, "steps": FIELD_MAX}
 LIST_FIELDS = ("services", "tags", "fault_codes", "device_models")
-EDITABLE = ("title", "category", "visibility", "type", *TEXT_FIELDS, *LIST_FIELDS)
+# Only change artefacts carry these; any other type refuses them (and loses them when its type changes).
+CHANGE_FIELDS = ("change_kind", "change_ref", "planned_start", "planned_end")
+EDITABLE = ("title", "category", "visibility", "type", *TEXT_FIELDS, *LIST_FIELDS, *CHANGE_FIELDS)
+# Everything a revision holds that a new revision copies.
+CONTENT = ("title", "category", "visibility", *TEXT_FIELDS, *LIST_FIELDS, *CHANGE_FIELDS)
 
 
 def _clean_field(name: str, value: Any) -> Any:
@@ -49,6 +55,12 @@ def _clean_field(name: str, value: Any) -> Any:
         return parse_enum(Visibility, value, "visibility")
     if name == "type":
         return parse_enum(ArticleType, value, "type")
+    if name == "change_kind":
+        return parse_enum(ChangeKind, value, name) if value not in (None, "") else None
+    if name == "change_ref":
+        return clean_text(value, name, max_len=CHANGE_REF_MAX, required=False)
+    if name in ("planned_start", "planned_end"):
+        return clean_datetime(value, name)
     if name == "services":
         return clean_list(value, "services", allowed=SERVICES)
     if name == "fault_codes":
@@ -70,10 +82,30 @@ def clean_article_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str,
             out[name] = _clean_field(name, data[name])
         except ValidationError as exc:
             errors.update(exc.fields)
+    if not errors and "type" in out:
+        _check_change_fields(out["type"], out)
     if errors:
         first = next(iter(errors))
         raise ValidationError(f"Please correct the article fields ({first}: {errors[first]}).", fields=errors)
     return out
+
+
+def _check_change_fields(article_type: ArticleType, values: Mapping[str, Any]) -> None:
+    """Change fields only on change artefacts, and a planned window that has both ends, in order."""
+    if article_type != ArticleType.CHANGE:
+        sent = [name for name in CHANGE_FIELDS if values.get(name)]
+        if sent:
+            raise ValidationError("Only change artefacts carry a change kind, reference and planned window.",
+                                  fields=dict.fromkeys(sent, "only for change artefacts"))
+        return
+    start, end = values.get("planned_start"), values.get("planned_end")
+    if (start is None) != (end is None):
+        missing = "planned_end" if end is None else "planned_start"
+        raise ValidationError("A planned window needs both a start and an end.",
+                              fields={missing: "both start and end"})
+    if start is not None and end is not None and end <= start:
+        raise ValidationError("The planned window must end after it starts.",
+                              fields={"planned_end": "must be after the start"})
 
 
 def _require_content(rev: ArticleRevision) -> None:
@@ -101,6 +133,16 @@ def create_article(s: Session, author: Actor, data: Mapping[str, Any]) -> Articl
     return article
 
 
+_NO_CHANGE_FIELDS: dict[str, Any] = {"change_kind": None, "change_ref": "", "planned_start": None,
+                                     "planned_end": None}
+
+
+def content_of(rev: ArticleRevision) -> dict[str, Any]:
+    """A revision's content as the fields a new revision starts from (lists copied)."""
+    return {name: list(value) if isinstance(value, list) else value
+            for name in CONTENT for value in [getattr(rev, name)]}
+
+
 def _apply(rev: ArticleRevision, fields: Mapping[str, Any]) -> None:
     for name, value in fields.items():
         setattr(rev, name, value)
@@ -119,6 +161,9 @@ def update_article(s: Session, article: Article, editor: Actor, data: Mapping[st
         if new_type != article.type and article.live_revision_id is not None:
             raise ValidationError("The type of an approved article cannot change.", fields={"type": "fixed"})
         article.type = new_type
+    if article.type != ArticleType.CHANGE:
+        _check_change_fields(article.type, fields)
+        fields.update(_NO_CHANGE_FIELDS)
     working = article.working_revision
     now = utcnow()
     if working is not None:
@@ -138,18 +183,14 @@ def update_article(s: Session, article: Article, editor: Actor, data: Mapping[st
         if expected_version is not None and expected_version != live.version:
             raise Conflict("Someone else saved this article meanwhile; reload it and apply your changes again.",
                            code="edit_conflict")
-        rev = ArticleRevision(
-            number=live.number + 1, status=RevisionStatus.DRAFT, author_id=editor.id, created_at=now,
-            title=live.title, body=live.body, symptom=live.symptom, cause=live.cause, steps=live.steps,
-            services=list(live.services), category=live.category, tags=list(live.tags),
-            fault_codes=list(live.fault_codes), device_models=list(live.device_models),
-            visibility=live.visibility, extra=dict(live.extra),
-        )
+        rev = ArticleRevision(number=live.number + 1, status=RevisionStatus.DRAFT, author_id=editor.id,
+                              created_at=now, extra=dict(live.extra), **content_of(live))
         _apply(rev, fields)
         article.revisions.append(rev)
     rev.updated_at = now
     article.updated_at = now
     _require_content(rev)
+    _check_change_fields(article.type, content_of(rev))
     s.flush()
     return rev
 
@@ -275,15 +316,15 @@ def record_view(s: Session, article: Article) -> None:
     s.execute(update(Article).where(Article.id == article.id).values(view_count=Article.view_count + 1))
 
 
-def restore_revision(s: Session, article: Article, actor: Actor, number: int) -> ArticleRevision:
-    """Copies an old revision's content into the working draft (a new one when the article is live)."""
+def restore_revision(s: Session, article: Article, actor: Actor, number: int,
+                     *, expected_version: int | None = None) -> ArticleRevision:
+    """Copies an old revision's content into the working draft (a new one when the article is live);
+    with expected_version, refuses (edit_conflict) when the article changed since the caller looked."""
     old = next((r for r in article.revisions if r.number == number), None)
     if old is None:
         raise NotFound(f"Revision {number} does not exist.")
-    fields = {
-        "title": old.title, "body": old.body, "symptom": old.symptom, "cause": old.cause, "steps": old.steps,
-        "services": list(old.services), "category": old.category, "tags": list(old.tags),
-        "fault_codes": list(old.fault_codes), "device_models": list(old.device_models),
-        "visibility": old.visibility.value,
-    }
-    return update_article(s, article, actor, fields)
+    fields = content_of(old)
+    if article.type != ArticleType.CHANGE:
+        for name in CHANGE_FIELDS:
+            fields.pop(name)
+    return update_article(s, article, actor, fields, expected_version=expected_version)

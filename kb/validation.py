@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TypeVar
 
@@ -70,6 +71,26 @@ def clean_list(value: object, field: str, *, max_items: int = 30, max_len: int =
             raise ValidationError(f"Unknown value(s) in '{field}': {', '.join(bad)}.",
                                   fields={field: "unknown: " + ", ".join(bad)})
     return out
+
+
+def clean_datetime(value: object, field: str) -> datetime | None:
+    """An aware time in UTC from an ISO 8601 text (or datetime) with an offset; None for empty."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError(f"'{field}' must be an ISO 8601 date-time such as 2024-05-20T01:00:00+08:00.",
+                                  fields={field: "an ISO 8601 date-time"}) from None
+    if not isinstance(value, datetime):
+        raise ValidationError(f"'{field}' must be an ISO 8601 date-time such as 2024-05-20T01:00:00+08:00.",
+                              fields={field: "an ISO 8601 date-time"})
+    if value.tzinfo is None:
+        # A time without an offset means different moments to the desk and to a remote system.
+        raise ValidationError(f"'{field}' needs a UTC offset, e.g. 2024-05-20T01:00:00+08:00.",
+                              fields={field: "needs a UTC offset"})
+    return value.astimezone(UTC)
 
 
 def clean_bool(value: object, field: str) -> bool:

@@ -12,6 +12,15 @@ class ArticleType(StrEnum):
     REFERENCE = "reference"
 
 
+class ChangeKind(StrEnum):
+    """What a change artefact is: the request, or one of the plans that go with it."""
+
+    CHANGE_REQUEST = "change_request"
+    TEST_PLAN = "test_plan"
+    TECHNICAL_PLAN = "technical_plan"
+    CUTOVER_PLAN = "cutover_plan"
+
+
 class Visibility(StrEnum):
     INTERNAL = "internal"
     PUBLIC = "public"

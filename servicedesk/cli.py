@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from alembic import command
@@ -148,7 +149,9 @@ def register(app: Flask) -> None:
         from kb.importexport import export_directory
         from kb.workflow import ArticleStatus
 
-        paths = export_directory(db.session(), directory, statuses=[ArticleStatus(x) for x in statuses] or None)
+        # Change windows are written in the desk's time zone (with the offset), as the operators read them.
+        paths = export_directory(db.session(), directory, statuses=[ArticleStatus(x) for x in statuses] or None,
+                                 tz=ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"])))
         db.session.commit()  # keys given to articles that had none
         click.echo(f"exported {len(paths)} articles to {directory}")
 

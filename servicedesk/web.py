@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -87,8 +88,8 @@ def register_template_helpers(app: Flask) -> None:
         return format_datetime(value, fmt) if value else "—"
 
     @app.template_filter("markdown")
-    def _markdown(text: str | None) -> Markup:
-        return Markup(render_markdown(text or ""))  # noqa: S704 - sanitised by nh3
+    def _markdown(text: str | None, images: Mapping[str, str] | None = None) -> Markup:
+        return Markup(render_markdown(text or "", images))  # noqa: S704 - sanitised by nh3
 
     @app.template_filter("service")
     def _service(code: str) -> str:

@@ -73,6 +73,14 @@ def incident(actor: User, reporter: User | None = None, **overrides: Any) -> Inc
     return incident_services.create_incident(db.session(), actor, {**INCIDENT, **overrides}, reporter=reporter)
 
 
+def closed_incident(agent: User, reporter: User, solution: Article) -> Incident:
+    """An incident solved with solution, confirmed by its reporter and closed."""
+    inc = resolved_incident(agent, reporter, solution)
+    incident_services.verify_incident(db.session(), inc, reporter, accepted=True, rating=5)
+    incident_services.close_incident(db.session(), inc, agent)
+    return inc
+
+
 def resolved_incident(agent: User, reporter: User, solution: Article | None = None) -> Incident:
     inc = incident(agent, reporter=reporter)
     if solution is not None:

@@ -1,6 +1,6 @@
 """The Whoosh schema of the knowledge base, and how an article becomes a document.
 
-Searched fields: title, keywords (tags, category, device models), content
+Searched fields: title, keywords (tags, category, device models, change reference), content
 (symptom, cause, steps, body), code (fault/alarm codes, exact) and pinyin (the toneless pinyin
 of the Chinese words of title and tags, for input-method typos). type, status, visibility,
 services, tags, category, code and author are exact values for filters and facets.
@@ -15,11 +15,12 @@ from typing import Any
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
 from kb.models import Article
+from kb.rendering import markdown_to_text
 from kb.search.analyzer import chinese_analyzer, is_cjk, normalize_code, segment
 from kb.search.pinyin import spellings
 
 # Bump when the fields change: an index written with another version is rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SUMMARY_CHARS = 200
 
 
@@ -87,12 +88,17 @@ def make_document(
     tags: Iterable[str] = (),
     fault_codes: Iterable[str] = (),
     device_models: Iterable[str] = (),
+    change_ref: str = "",
     incidents: int = 0,
 ) -> dict[str, Any]:
-    """The index document for one article's visible content (also used by the benchmark)."""
+    """The index document for one article's visible content (also used by the benchmark).
+
+    Content is stored as plain text (Markdown marks removed), so snippets read as text.
+    """
     tags = [_plain(t) for t in tags if _plain(t)]
     codes = [normalize_code(c) for c in fault_codes if c.strip()]
     models = [m for m in device_models if m.strip()]
+    symptom, cause, steps, body = (markdown_to_text(p) for p in (symptom, cause, steps, body))
     content = "\n".join(p for p in (symptom, cause, steps, body) if p)
     doc = {
         "id": str(id),
@@ -105,7 +111,7 @@ def make_document(
         "tags": ",".join(tags),
         "code": ",".join(codes),
         "title": title,
-        "keywords": "\n".join([*tags, category, *models]),
+        "keywords": "\n".join([*tags, category, *models, change_ref]),
         "content": content,
         "updated": updated.replace(tzinfo=None),
         "incidents": incidents,
@@ -135,5 +141,6 @@ def article_document(article: Article, incident_count: int = 0) -> dict[str, Any
         tags=rev.tags,
         fault_codes=rev.fault_codes,
         device_models=rev.device_models,
+        change_ref=rev.change_ref,
         incidents=incident_count,
     )

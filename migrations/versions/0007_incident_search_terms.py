@@ -1,7 +1,7 @@
 """incident search terms: the words of every incident title, so the queue finds any incident by them
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-24 09:00:00.000000
 """
 

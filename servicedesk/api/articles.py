@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from kb import services as kb
 from kb.actors import is_staff
 from kb.diff import diff_revisions
-from kb.errors import Conflict, NotFound, ValidationError
+from kb.errors import NotFound, ValidationError
 from kb.models import Article, ArticleRevision
 from kb.workflow import ArticleStatus, ArticleType
 from servicedesk.api import bp
@@ -167,10 +167,8 @@ def restore_article_revision(article_id: int, number: int) -> dict[str, Any]:
     data = json_body(allowed=("version",))
     version = int_value(data, "version", required=False)
     a = load_article(article_id)
-    if version is not None and version != a.latest.version:
-        # The same rule PATCH applies: restoring over an edit you have not seen would silently lose it.
-        raise Conflict("Someone else saved this article meanwhile; reload it and try again.", code="edit_conflict")
-    kb.restore_revision(session(), a, user(), number)
+    # The same rule PATCH applies: restoring over an edit you have not seen would silently lose it.
+    kb.restore_revision(session(), a, user(), number, expected_version=version)
     commit()
     return article_json(a)
 

@@ -11,7 +11,7 @@ from typing import Any
 from kb.actors import Role
 from kb.attachments import ALLOWED
 from kb.vocabulary import SERVICES
-from kb.workflow import ArticleStatus, ArticleType, Decision, RevisionStatus, Visibility
+from kb.workflow import ArticleStatus, ArticleType, ChangeKind, Decision, RevisionStatus, Visibility
 from servicedesk.api.incidents import BULK_MAX
 from servicedesk.incidents.audits import SAMPLE_MAX
 from servicedesk.incidents.sla_sql import SLA_STATES
@@ -81,6 +81,15 @@ CONTENT: J = {
     "fault_codes": STR_LIST,
     "device_models": STR_LIST,
     "visibility": enum(Visibility),
+    "change_kind": {**null(enum(ChangeKind)),
+                    "description": "Change artefacts only: change request (变更申请), test plan (测试方案), "
+                                   "technical plan (技术方案) or cut-over plan (割接方案). Other types refuse the "
+                                   "change fields (400)"},
+    "change_ref": {"type": "string", "maxLength": 60,
+                   "description": "Change artefacts only: the change's reference (变更单号)"},
+    "planned_start": {**null(TIME), "description": "Change artefacts only: start of the planned window, with offset"},
+    "planned_end": {**null(TIME), "description": "Change artefacts only: end of the planned window, after the start; "
+                                                 "the window has both ends or none"},
 }
 REVIEW: J = obj({"revision": INT, "reviewer": null(STR), "content_ok": BOOL, "form_ok": BOOL,
                  "decision": enum(Decision), "comment": STR, "decided_at": TIME})

@@ -73,6 +73,10 @@ def _content(rev: ArticleRevision) -> dict[str, Any]:
     out["fault_codes"] = list(rev.fault_codes)
     out["device_models"] = list(rev.device_models)
     out["visibility"] = rev.visibility.value
+    out["change_kind"] = rev.change_kind.value if rev.change_kind else None
+    out["change_ref"] = rev.change_ref
+    out["planned_start"] = when(rev.planned_start)
+    out["planned_end"] = when(rev.planned_end)
     return out
 
 

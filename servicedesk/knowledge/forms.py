@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -9,6 +11,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
+    DateTimeLocalField,
     HiddenField,
     RadioField,
     SelectField,
@@ -21,15 +24,32 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb import services as kb_services
 from kb.models import ArticleRevision
-from kb.workflow import ArticleStatus, ArticleType, Decision, Visibility
+from kb.workflow import ArticleStatus, ArticleType, ChangeKind, Decision, Visibility
 from servicedesk.incidents.forms import service_choices
 from servicedesk.web import STATUS_LABELS, TYPE_LABELS
 
 # Which content fields each article type shows; the rest are left untouched on save.
 SOLUTION_FIELDS = ("symptom", "cause", "steps", "device_models", "fault_codes")
 OTHER_FIELDS = ("body",)
+CHANGE_FIELDS = ("change_kind", "change_ref", "planned_start", "planned_end")
 COMMON_FIELDS = ("title", "services", "category", "tags", "visibility")
 LIST_FIELDS = ("tags", "fault_codes", "device_models")
+WINDOW_FIELDS = ("planned_start", "planned_end")
+# What a datetime-local input sends (the first is also how the form shows a stored time).
+LOCAL_TIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+# The fields each type does not show.
+DROPPED: dict[ArticleType, tuple[str, ...]] = {
+    ArticleType.SOLUTION: (*OTHER_FIELDS, *CHANGE_FIELDS),
+    ArticleType.CHANGE: SOLUTION_FIELDS,
+    ArticleType.PROCEDURE: (*SOLUTION_FIELDS, *CHANGE_FIELDS),
+    ArticleType.REFERENCE: (*SOLUTION_FIELDS, *CHANGE_FIELDS),
+}
+CHANGE_KIND_LABELS: dict[str, Any] = {
+    ChangeKind.CHANGE_REQUEST.value: _l("Change request"),
+    ChangeKind.TEST_PLAN.value: _l("Test plan"),
+    ChangeKind.TECHNICAL_PLAN.value: _l("Technical plan"),
+    ChangeKind.CUTOVER_PLAN.value: _l("Cut-over plan"),
+}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -88,6 +108,14 @@ class ArticleForm(FlaskForm):
                                 description=_l("Separate with commas, e.g. HG8245H, ZXHN F650."))
     fault_codes = StringField(_l("Fault / alarm codes"), validators=[Optional(), Length(max=2000)],
                               description=_l("Separate with commas, e.g. LOS, 691, E-102."))
+    change_kind = SelectField(_l("Change document"), validators=[Optional()],
+                              choices=[("", _l("Not stated")), *CHANGE_KIND_LABELS.items()])
+    change_ref = StringField(_l("Change reference"), validators=[Optional(), Length(max=kb_services.CHANGE_REF_MAX)],
+                             description=_l("The change ticket number, e.g. BG-2024-0518."))
+    planned_start = DateTimeLocalField(_l("Planned start"), validators=[Optional()], format=LOCAL_TIME_FORMATS,
+                                       description=_l("Local time of the desk."))
+    planned_end = DateTimeLocalField(_l("Planned end"), validators=[Optional()], format=LOCAL_TIME_FORMATS,
+                                     description=_l("After the start."))
     visibility = RadioField(_l("Visibility"), default=Visibility.INTERNAL.value,
                             choices=[(Visibility.INTERNAL.value, _l("Internal: staff only")),
                                      (Visibility.PUBLIC.value, _l("Public: subscribers see it in self-service"))])
@@ -97,24 +125,34 @@ class ArticleForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.article_type = article_type
         self.services.choices = service_choices()
-        dropped = OTHER_FIELDS if article_type == ArticleType.SOLUTION else SOLUTION_FIELDS
-        for name in dropped:
+        for name in DROPPED[article_type]:
             delattr(self, name)
 
     @classmethod
-    def from_revision(cls, rev: ArticleRevision, article_type: ArticleType, **kwargs: Any) -> ArticleForm:
-        """The form filled from a revision (the one being edited, or the live one a new revision starts from)."""
-        data = {name: getattr(rev, name) for name in (*COMMON_FIELDS, *SOLUTION_FIELDS, *OTHER_FIELDS)}
+    def from_revision(cls, rev: ArticleRevision, article_type: ArticleType,
+                      local: Callable[[datetime | None], datetime | None], **kwargs: Any) -> ArticleForm:
+        """The form filled from a revision (the one being edited, or the live one a new revision starts from);
+        local turns a stored time into the naive local time the form shows."""
+        data = {name: getattr(rev, name) for name in (*COMMON_FIELDS, *SOLUTION_FIELDS, *OTHER_FIELDS,
+                                                      *CHANGE_FIELDS)}
         for name in LIST_FIELDS:
             data[name] = ", ".join(data[name])
+        for name in WINDOW_FIELDS:
+            data[name] = local(data[name])
         data["visibility"] = rev.visibility.value
+        data["change_kind"] = rev.change_kind.value if rev.change_kind else ""
         return cls(formdata=None, data={**data, "expected_version": str(rev.version)},
                    article_type=article_type, **kwargs)
 
-    def article_data(self) -> dict[str, Any]:
-        """The fields this type shows, as the kb services take them (lists as comma-separated text)."""
-        fields = [name for name in (*COMMON_FIELDS, *SOLUTION_FIELDS, *OTHER_FIELDS) if name in self]
-        return {name: self[name].data or ([] if name == "services" else "") for name in fields}
+    def article_data(self, aware: Callable[[datetime | None], datetime | None]) -> dict[str, Any]:
+        """The fields this type shows, as the kb services take them (lists as comma-separated text);
+        aware gives a typed local time its zone."""
+        fields = [name for name in (*COMMON_FIELDS, *SOLUTION_FIELDS, *OTHER_FIELDS, *CHANGE_FIELDS) if name in self]
+        data: dict[str, Any] = {name: self[name].data or ([] if name == "services" else "") for name in fields}
+        for name in WINDOW_FIELDS:
+            if name in data:
+                data[name] = aware(data[name] or None)
+        return data
 
     def aliases(self) -> dict[str, str]:
         """Where a service's complaint about a field this type does not show should appear."""
@@ -137,6 +175,12 @@ class ReviewForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something (submit, retire): only the CSRF token travels."""
+
+
+class RestoreForm(ActionForm):
+    """Restore an old revision as a new draft; carries the article version the user saw."""
+
+    version = HiddenField()
 
 
 class AttachmentForm(FlaskForm):

@@ -32,7 +32,16 @@ from servicedesk.formerrors import attach_domain_error, domain_message
 from servicedesk.incidents import queries
 from servicedesk.incidents import services as incident_services
 from servicedesk.incidents.models import Incident
-from servicedesk.knowledge.forms import ActionForm, ArticleForm, AttachmentForm, ReviewForm, SearchForm
+from servicedesk.incidents.views import aware, local
+from servicedesk.knowledge.forms import (
+    CHANGE_KIND_LABELS,
+    ActionForm,
+    ArticleForm,
+    AttachmentForm,
+    ReviewForm,
+    SearchForm,
+)
+from servicedesk.knowledge.signals import article_signals
 from servicedesk.search import current_index
 from servicedesk.users.models import User
 from servicedesk.web import safe_next
@@ -44,7 +53,8 @@ REVIEW_PER_PAGE = 30
 FIELD_LABELS: dict[str, Any] = {
     "title": _l("Title"), "symptom": _l("Symptom"), "cause": _l("Cause"), "steps": _l("Steps"), "body": _l("Body"),
     "services": _l("Services"), "category": _l("Category"), "tags": _l("Tags"), "fault_codes": _l("Fault codes"),
-    "device_models": _l("Device models"), "visibility": _l("Visibility"),
+    "device_models": _l("Device models"), "visibility": _l("Visibility"), "change_kind": _l("Change document"),
+    "change_ref": _l("Change reference"), "planned_start": _l("Planned start"), "planned_end": _l("Planned end"),
 }
 
 
@@ -52,6 +62,18 @@ FIELD_LABELS: dict[str, Any] = {
 def marks(html: str) -> Markup:
     """A search highlight: Whoosh escapes the text itself; keep only its <mark> tags, to be sure."""
     return Markup(nh3.clean(html or "", tags={"mark"}, attributes={}))  # noqa: S704 - sanitised
+
+
+@bp.app_template_global("change_kind_label")
+def change_kind_label(kind: object) -> str:
+    key = str(getattr(kind, "value", kind))
+    return str(CHANGE_KIND_LABELS.get(key, key))
+
+
+def article_images(art: Article) -> dict[str, str]:
+    """The article's pictures by file name, for ![…](name) in its Markdown (served with its permissions)."""
+    return {a.filename: url_for("knowledge.attachment", article_id=art.id, attachment_id=a.id)
+            for a in art.attachments if a.is_image}
 
 
 def present_hit(hit: Hit) -> tuple[Markup, list[Markup]]:
@@ -106,7 +128,7 @@ def article(article_id: int) -> Any:
     reviews = sorted((r for rev in art.revisions for r in rev.reviews), key=lambda r: r.decided_at, reverse=True)
     return render_template("knowledge/article.html", article=art, rev=art.current, staff=staff,
                            linked=linked, linked_total=linked_total, reviews=reviews if staff else [],
-                           action_form=ActionForm(), upload_form=AttachmentForm(),
+                           action_form=ActionForm(), upload_form=AttachmentForm(), images=article_images(art),
                            can_retire=can_retire(current()))
 
 
@@ -134,9 +156,9 @@ def new() -> Any:
         return render_template("knowledge/new.html", **page), 400 if form.is_submitted() else 200
     try:
         if incident is not None:
-            art = incident_services.write_solution(s, incident, _me(), form.article_data())
+            art = incident_services.write_solution(s, incident, _me(), form.article_data(aware))
         else:
-            art = kb_services.create_article(s, _me(), {"type": article_type.value, **form.article_data()})
+            art = kb_services.create_article(s, _me(), {"type": article_type.value, **form.article_data(aware)})
     except DomainError as exc:
         db.session.rollback()
         attach_domain_error(form, exc, form.aliases())
@@ -163,12 +185,12 @@ def edit(article_id: int) -> Any:
     art = kb_services.get_article(s, _me(), article_id)
     base = art.working_revision or art.latest
     if request.method == "GET":
-        return _edit_page(art, ArticleForm.from_revision(base, art.type))
+        return _edit_page(art, ArticleForm.from_revision(base, art.type, local))
     form = ArticleForm(article_type=art.type)
     if not form.validate_on_submit():
         return _edit_page(art, form, 400)
     try:
-        rev = kb_services.update_article(s, art, _me(), form.article_data(), expected_version=form.version())
+        rev = kb_services.update_article(s, art, _me(), form.article_data(aware), expected_version=form.version())
     except DomainError as exc:
         db.session.rollback()
         attach_domain_error(form, exc, form.aliases())
@@ -220,8 +242,8 @@ def review_queue() -> Any:
     s = db.session()
     page = _page_arg()
     shown = kb_services.review_queue(s, limit=REVIEW_PER_PAGE, offset=(page - 1) * REVIEW_PER_PAGE)
-    counts = incident_services.incident_counts_for(s, [rev.article_id for rev in shown])
-    return render_template("knowledge/review_queue.html", revisions=shown, counts=counts,
+    signals = article_signals(s, [rev.article_id for rev in shown])
+    return render_template("knowledge/review_queue.html", revisions=shown, signals=signals,
                            total=kb_services.review_queue_count(s),
                            page=page, per_page=REVIEW_PER_PAGE, me=_me())
 
@@ -232,6 +254,7 @@ def _review_page(art: Article, rev: ArticleRevision, form: ReviewForm, status: i
     changes = diff_revisions(live, rev) if live is not None and live is not rev else []
     return render_template("knowledge/review.html", article=art, rev=rev, form=form, linked=linked,
                            linked_total=linked_total, own=is_own_work(_me(), rev), changes=changes,
+                           images=article_images(art),
                            field_labels=FIELD_LABELS), status
 
 
@@ -309,8 +332,6 @@ def remove_file(article_id: int, attachment_id: int) -> Response:
     return redirect(url_for(".article", article_id=art.id) + "#files")
 
 
-@bp.get("/kb/<int:article_id>/history")
-@roles_required(*STAFF)
-def history(article_id: int) -> Any:
-    art = kb_services.get_article(db.session(), _me(), article_id)
-    return render_template("knowledge/history.html", article=art, revisions=list(reversed(art.revisions)))
+
+
+import servicedesk.knowledge.revision_views  # noqa: E402,F401  (history, restore, needs attention)

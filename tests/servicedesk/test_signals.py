@@ -9,19 +9,12 @@ from servicedesk.knowledge.signals import article_signals, needs_attention
 from tests import factories
 
 
-def _close(s, agent, subscriber, solution):
-    inc = factories.resolved_incident(agent, subscriber, solution)
-    svc.verify_incident(s, inc, subscriber, accepted=True, rating=5)
-    svc.close_incident(s, inc, agent)
-    return inc
-
-
 def test_signals_count_solved_reopened_and_reported_again(s, agent, lead, subscriber):
     good = factories.approved_article(agent, lead)
     weak = factories.approved_article(agent, lead, title="光猫重启临时处理")
     neighbour = factories.user(factories.Role.USER, "liu.fang", display_name="刘芳")
-    _close(s, agent, neighbour, good)
-    first = _close(s, agent, subscriber, weak)
+    factories.closed_incident(agent, neighbour, good)
+    first = factories.closed_incident(agent, subscriber, weak)
     # the same subscriber reports the same service again 10 days later
     first.closed_at = first.closed_at - timedelta(days=10)
     again = factories.incident(agent, reporter=subscriber)
@@ -40,7 +33,7 @@ def test_signals_count_solved_reopened_and_reported_again(s, agent, lead, subscr
 
 def test_report_after_the_window_is_not_a_repeat(s, agent, lead, subscriber):
     sol = factories.approved_article(agent, lead)
-    inc = _close(s, agent, subscriber, sol)
+    inc = factories.closed_incident(agent, subscriber, sol)
     inc.closed_at = inc.closed_at - timedelta(days=45)
     factories.incident(agent, reporter=subscriber)
     s.flush()

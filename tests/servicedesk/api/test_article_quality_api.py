@@ -68,19 +68,12 @@ def test_restore_an_old_revision_as_a_new_draft(api, s, agent, lead, subscriber)
     assert count(s, ArticleRevision) == 3
 
 
-def _close(s, agent, reporter, solution):
-    inc = factories.resolved_incident(agent, reporter, solution)
-    svc.verify_incident(s, inc, reporter, accepted=True, rating=5)
-    svc.close_incident(s, inc, agent)
-    return inc
-
-
 def test_signals_and_needs_attention(api, s, agent, lead, subscriber):
     good = factories.approved_article(agent, lead)
     weak = factories.approved_article(agent, lead, title="光猫重启临时处理")
     neighbour = factories.user(factories.Role.USER, "liu.fang", display_name="刘芳")
-    _close(s, agent, neighbour, good)
-    _close(s, agent, subscriber, weak)
+    factories.closed_incident(agent, neighbour, good)
+    factories.closed_incident(agent, subscriber, weak)
     factories.incident(agent, reporter=subscriber, title="又断网了")  # reported again within 30 days
     reopened = factories.resolved_incident(agent, subscriber, weak)
     svc.verify_incident(s, reopened, subscriber, accepted=False, comment="还是不行")
