@@ -1072,6 +1072,8 @@ CHANGES: tuple[DemoArticle, ...] = (
         data={
             "type": "change", "visibility": "internal", "category": "割接",
             "title": "割接方案：城东 OLT-03 上联光缆迁改",
+            "change_kind": "cutover_plan", "change_ref": "CHG-2026-014",
+            "planned_start": "2026-10-15T00:30:00+08:00", "planned_end": "2026-10-15T04:30:00+08:00",
             "services": ["broadband", "iptv"],
             "tags": ["割接", "OLT", "光缆迁改", "变更"],
             "body": md("""
@@ -1102,6 +1104,8 @@ CHANGES: tuple[DemoArticle, ...] = (
         data={
             "type": "change", "visibility": "internal", "category": "测试方案",
             "title": "测试方案：IPTV 组播 VLAN 调整",
+            "change_kind": "test_plan", "change_ref": "CHG-2026-017",
+            "planned_start": "2026-11-26T01:00:00+08:00", "planned_end": "2026-11-26T03:00:00+08:00",
             "services": ["iptv"],
             "tags": ["测试方案", "IPTV", "组播", "VLAN", "变更"],
             "body": md("""
@@ -1131,6 +1135,8 @@ CHANGES: tuple[DemoArticle, ...] = (
         data={
             "type": "change", "visibility": "internal", "category": "技术方案",
             "title": "技术方案：南湖小区 FTTB 改造为 FTTH",
+            "change_kind": "technical_plan", "change_ref": "CHG-2026-009",
+            "planned_start": "2026-09-01T22:00:00+08:00", "planned_end": "2026-10-01T02:00:00+08:00",
             "services": ["broadband", "iptv", "voice"],
             "tags": ["技术方案", "FTTH", "FTTB", "改造", "分光器"],
             "body": md("""
@@ -1155,6 +1161,8 @@ CHANGES: tuple[DemoArticle, ...] = (
         data={
             "type": "change", "visibility": "internal", "category": "割接",
             "title": "割接方案：有线电视前端机房 UPS 更换",
+            "change_kind": "cutover_plan", "change_ref": "CHG-2026-011",
+            "planned_start": "2026-10-20T01:00:00+08:00", "planned_end": "2026-10-20T05:00:00+08:00",
             "services": ["cable_tv", "iptv"],
             "tags": ["割接", "UPS", "前端机房", "安全播出"],
             "body": md("""
@@ -1175,6 +1183,8 @@ CHANGES: tuple[DemoArticle, ...] = (
         data={
             "type": "change", "visibility": "internal", "category": "变更申请",
             "title": "变更申请：BRAS-02 宽带地址池扩容",
+            "change_kind": "change_request", "change_ref": "CHG-2026-021",
+            "planned_start": "2026-12-03T01:00:00+08:00", "planned_end": "2026-12-03T03:00:00+08:00",
             "services": ["broadband"],
             "tags": ["变更申请", "BRAS", "地址池", "扩容"],
             "body": md("""

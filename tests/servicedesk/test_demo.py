@@ -69,6 +69,10 @@ def test_every_article_type_and_status_is_there(s: Session, loaded: list[str]) -
     assert all(a.latest.reviews[-1].comment for a in rejected)
     visibilities = {a.current.visibility for a in articles if a.type == ArticleType.SOLUTION}
     assert visibilities == {Visibility.PUBLIC, Visibility.INTERNAL}
+    # change artefacts say what they are, which change they belong to and when it is planned
+    changes = [a.current for a in articles if a.type == ArticleType.CHANGE]
+    assert changes and all(c.change_kind and c.change_ref.startswith("CHG-") for c in changes)
+    assert all(c.planned_start and c.planned_end and c.planned_end > c.planned_start for c in changes)
 
 
 def test_no_article_is_reviewed_by_its_author_and_approvals_hold_both_checks(s: Session, loaded: list[str]) -> None:
