@@ -1,7 +1,8 @@
 """SLA policies as rows: the rules in force for a unit of work, and the administrator's edits of them.
 
-The rows are read once per session (a web request, a CLI command) and kept in the session's info;
-every edit drops that copy, so the next incident is timed by the rules just saved.
+The rows are read once per transaction (a web request or CLI command is one) and kept in the session's
+info; every edit drops that copy, so the next incident is timed by the rules just saved, and a rollback
+or another transaction reads them afresh.
 """
 
 from __future__ import annotations
@@ -33,14 +34,16 @@ FIELDS = ("category", "area", "service_level", "respond_minutes", "resolve_minut
 
 
 def policy_in_force(s: Session, base: SlaPolicy | None = None) -> SlaPolicy:
-    """The desk's policy (business hours from its configuration) with the stored rules, read once per session."""
+    """The desk's policy (business hours from its configuration) with the stored rules, read once per transaction."""
     if base is None:
         found = current_app.extensions.get("sla_policy") if has_app_context() else None
         base = found if isinstance(found, SlaPolicy) else DEFAULT_POLICY
-    rules = s.info.get(_CACHE)
-    if rules is None:
-        rows = s.scalars(select(SlaPolicyRule)).all()
-        rules = s.info[_CACHE] = tuple(row.as_rule() for row in rows)
+    cached = s.info.get(_CACHE)
+    if cached is not None and cached[0] is not None and cached[0] is s.get_transaction():
+        rules = cached[1]
+    else:
+        rules = tuple(row.as_rule() for row in s.scalars(select(SlaPolicyRule)))
+        s.info[_CACHE] = (s.get_transaction(), rules)
     # An empty table (a database built without the migrations' seed) runs on the built-in defaults.
     return base.with_rules(rules) if rules else base
 
