@@ -8,7 +8,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from babel.dates import get_day_names
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -36,8 +38,11 @@ def _label(kind: str, value: str) -> Any:
 def _list_page(form: SlaPolicyForm | None = None, status: int = 200) -> Any:
     policy = current_app.extensions.get("sla_policy")
     business = (policy if isinstance(policy, SlaPolicy) else DEFAULT_POLICY).business
+    names = get_day_names("abbreviated", locale=get_locale())  # 0 = Monday
+    days = ", ".join(str(names[d - 1]) for d in sorted(business.days))
     return render_template("org/sla.html", rows=sla_policies.list_sla_policies(db.session()),
-                           form=form or SlaPolicyForm(formdata=None), label=_label, business=business), status
+                           form=form or SlaPolicyForm(formdata=None), label=_label, business=business,
+                           days=days), status
 
 
 @bp.get("/desk/org/sla")
