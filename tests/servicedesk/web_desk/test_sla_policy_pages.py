@@ -62,3 +62,12 @@ def test_forms_carry_csrf(app, s, page, admin):
         assert s.scalar(select(SlaPolicyRule)) is None
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_the_portal_promises_the_stored_response_time(s, page, admin):
+    visitor = page(None)
+    assert "within 30 minutes" in plain(visitor.get("/"))
+    desk = page(admin)
+    assert desk.post("/desk/org/sla", data={**VIP_FAULTS, "service_level": "any", "respond_minutes": "20"}
+                     ).status_code == 302
+    assert "within 20 minutes" in plain(page(None).get("/"))
