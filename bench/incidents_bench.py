@@ -81,7 +81,8 @@ def generate(engine: Engine, n_incidents: int, n_subscribers: int, seed: int = 7
     import servicedesk.users.models  # noqa: F401
     from kb.models import Article, ArticleRevision
     from servicedesk.incidents.models import Incident, IncidentEvent
-    from servicedesk.org.models import MaintenanceGroup, ServiceStation, Subscriber, Zone
+    from servicedesk.incidents.sla import DEFAULT_RULES
+    from servicedesk.org.models import MaintenanceGroup, ServiceStation, SlaPolicyRule, Subscriber, Zone
     from servicedesk.users.models import User
 
     rnd = random.Random(seed)
@@ -122,6 +123,7 @@ def generate(engine: Engine, n_incidents: int, n_subscribers: int, seed: int = 7
              "tags": [], "fault_codes": [], "device_models": [], "visibility": "public", "extra": {},
              "author_id": 1 + i, "created_at": now, "updated_at": now, "version": 1} for i in range(1, 51)])
         conn.execute(text("UPDATE articles SET status = 'approved', live_revision_id = id"))
+        conn.execute(insert(SlaPolicyRule), [{**vars(rule), "updated_at": now} for rule in DEFAULT_RULES])
 
         def title(base: str) -> str:
             # A third of the titles name the place (a long tail of rare words, like real tickets).
@@ -157,6 +159,7 @@ def generate(engine: Engine, n_incidents: int, n_subscribers: int, seed: int = 7
                     "cancel_reason": "用户重复报障，已撤销" if status == "cancelled" else "", "duplicate_of_id": None,
                     "subscriber_id": sub, "zone_id": zone, "group_id": (zone - 1) // 4 + 1, "repeat_of_id": None,
                     "respond_by": created + timedelta(minutes=30), "resolve_by": created + timedelta(hours=hours),
+                    "sla_calendar": "24x7",
                     "paused_at": created + timedelta(minutes=20) if status == "pending" else None,
                     "responded_at": created + timedelta(minutes=10),
                     "resolved_at": resolved, "closed_at": resolved + timedelta(hours=2) if status == "closed" else None,
@@ -207,6 +210,15 @@ def ensure_schema(engine: Engine) -> None:
 
     Base.metadata.create_all(engine)  # new tables (with their indexes)
     with engine.begin() as conn:
+        present = inspect(conn)
+        for table in Base.metadata.sorted_tables:  # new columns: the ones this schema gives a server default
+            have = {c["name"] for c in present.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.server_default is not None:
+                    kind = column.type.compile(engine.dialect)
+                    default = column.server_default.arg  # type: ignore[attr-defined]
+                    conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} "
+                                      f"NOT NULL DEFAULT '{default}'"))
         for table in Base.metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)

@@ -53,9 +53,11 @@ def default_config() -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("SERVICEDESK_TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": LANGUAGES,
-        "SLA_RESPOND_MINUTES": float(os.environ.get("SLA_RESPOND_MINUTES", 30)),
-        "SLA_LEASED_LINE_RESPOND_MINUTES": float(os.environ.get("SLA_LEASED_LINE_RESPOND_MINUTES", 5)),
-        "SLA_RESOLVE_HOURS": {},
+        # The SLA targets are rows of the sla_policies table (Organisation → SLA policies); the calendar of
+        # business-hours policies is set here: working days (1 = Monday), hours and holidays.
+        "SLA_BUSINESS_DAYS": os.environ.get("SLA_BUSINESS_DAYS", "1-5"),
+        "SLA_BUSINESS_HOURS": os.environ.get("SLA_BUSINESS_HOURS", "08:30-17:30"),
+        "SLA_HOLIDAYS": os.environ.get("SLA_HOLIDAYS", ""),
         "REOPEN_WINDOW_DAYS": int(os.environ.get("REOPEN_WINDOW_DAYS", 7)),
         "JSON_SORT_KEYS": False,
     }

@@ -38,6 +38,7 @@ PARAMETERS: J = {
     "attachment_id": {"name": "attachment_id", "in": "path", "required": True, "schema": INT},
     "station_id": {"name": "station_id", "in": "path", "required": True, "schema": INT},
     "group_id": {"name": "group_id", "in": "path", "required": True, "schema": INT},
+    "policy_id": {"name": "policy_id", "in": "path", "required": True, "schema": INT},
     "notification_id": {"name": "notification_id", "in": "path", "required": True, "schema": INT},
     "audit_id": {"name": "audit_id", "in": "path", "required": True, "schema": INT},
     "account": {"name": "account", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 40},
@@ -314,6 +315,25 @@ PATHS: J = {
         "Zones with their group, station and manager (staff)", "organisation", "ZonePage",
         params=(q("group", "Maintenance group id", INT), q("q", "Text in the code or name"), *PAGING),
         errors=("BadRequest", "Unauthorized", "Forbidden"))},
+    "/sla-policies": {
+        "get": op("SLA policies (staff)", "organisation", "SlaPolicyPage", params=PAGING,
+                  errors=("BadRequest", "Unauthorized", "Forbidden"),
+                  description="A new incident takes the targets of the most specific policy matching its category, "
+                              "area and service level ('any' matches everything; more named fields win, then the "
+                              "service level, category and area in that order). Leased lines count as enterprise. "
+                              "With no matching row the operators' defaults apply."),
+        "post": op("Create an SLA policy (admin)", "organisation", "SlaPolicy", status=201, body="SlaPolicyInput",
+                   errors=WRITE, description="409 policy_exists when a policy has the same category, area and "
+                                             "service level."),
+    },
+    "/sla-policies/{policy_id}": {
+        "get": op("Read an SLA policy (staff)", "organisation", "SlaPolicy", params=(p("policy_id"),),
+                  errors=("Unauthorized", "Forbidden", "NotFound")),
+        "patch": op("Change an SLA policy (admin); open incidents keep their due times", "organisation", "SlaPolicy",
+                    body="SlaPolicyPatch", params=(p("policy_id"),), errors=WRITE),
+        "delete": op("Delete an SLA policy (admin); answers the deleted policy", "organisation", "SlaPolicy",
+                     params=(p("policy_id"),), errors=("Unauthorized", "Forbidden", "NotFound")),
+    },
     "/subscribers": {"get": op(
         "Subscriber records, phones masked (staff)", "organisation", "SubscriberPage",
         params=(q("q", "Text in the account, name or phone"), *PAGING),

@@ -14,6 +14,7 @@ from kb.vocabulary import SERVICES
 from kb.workflow import ArticleStatus, ArticleType, ChangeKind, Decision, RevisionStatus, Visibility
 from servicedesk.api.incidents import BULK_MAX
 from servicedesk.incidents.audits import SAMPLE_MAX
+from servicedesk.incidents.sla import ANY, MAX_MINUTES, SlaCalendar
 from servicedesk.incidents.sla_sql import SLA_STATES
 from servicedesk.incidents.workflow import (
     Area,
@@ -131,7 +132,8 @@ SEARCH_RESULT: J = obj({
 SLA: J = obj({"respond_by": TIME, "resolve_by": TIME, "breached": BOOL,
               "state": {"type": "string", "enum": list(SLA_STATES),
                         "description": "at_risk: open, in the last 20% of the resolve window"},
-              "paused": {**BOOL, "description": "Pending: the clock stands still"}, "paused_at": null(TIME)})
+              "paused": {**BOOL, "description": "Pending: the clock stands still"}, "paused_at": null(TIME),
+              "calendar": {**enum(SlaCalendar), "description": "The clock the due times are counted in"}})
 ZONE_REF: J = obj({"code": STR, "name": STR}, ("code", "name"))
 INCIDENT_SUMMARY_PROPS: J = {
     "id": INT, "number": STR, "title": STR, "status": enum(IncidentStatus), "tier": {**INT, "minimum": 1,
@@ -188,6 +190,16 @@ GROUP: J = obj({"id": INT, "name": STR, "leader": null(STR), "station": STATION_
 ZONE: J = obj({"id": INT, "code": STR, "name": STR, "area": enum(Area),
                "manager": {**null(STR), "description": "Username of the community manager (社区经理)"},
                "group": obj({"id": INT, "name": STR, "leader": null(STR), "station": STATION_REF})})
+def _or_any(cls: type[StrEnum]) -> J:
+    return {"type": "string", "enum": [ANY, *(m.value for m in cls)]}
+
+
+MINUTES: J = {**INT, "minimum": 1, "maximum": MAX_MINUTES}
+SLA_POLICY_FIELDS: J = {
+    "category": _or_any(Category), "area": _or_any(Area), "service_level": _or_any(ServiceLevel),
+    "respond_minutes": {**MINUTES, "description": "At most resolve_minutes"}, "resolve_minutes": MINUTES,
+    "calendar": {**enum(SlaCalendar), "description": "24x7, or the desk's business hours (working minutes)"},
+}
 SUBSCRIBER: J = obj({"id": INT, "account": STR, "name": STR,
                      "phone": {**STR, "description": "Masked (138****5678) in lists"}, "address": STR,
                      "service_level": enum(ServiceLevel), "zone": null(ref("ZoneRef")),
@@ -313,6 +325,10 @@ SCHEMAS: J = {
     "ZoneInput": input_obj({"code": {"type": "string", "maxLength": 40}, "name": {"type": "string", "maxLength": 100},
                             "manager": {**null(STR), "description": "Username of a staff member"},
                             "area": enum(Area)}, ("code", "name")),
+    "SlaPolicy": obj({**SLA_POLICY_FIELDS, "id": INT, "updated_at": TIME}, ("id", *SLA_POLICY_FIELDS)),
+    "SlaPolicyPage": page_of("SlaPolicy"),
+    "SlaPolicyInput": input_obj(SLA_POLICY_FIELDS, tuple(SLA_POLICY_FIELDS)),
+    "SlaPolicyPatch": input_obj(SLA_POLICY_FIELDS),
     "Subscriber": SUBSCRIBER,
     "SubscriberPage": page_of("Subscriber"),
     "SubscriberInput": input_obj({

@@ -1,7 +1,7 @@
 """The organisation (service stations → maintenance groups → zones) and subscriber records.
 
-Administrators build the organisation and staff read it; staff keep subscriber records, whose phone
-numbers are masked in lists and shown whole only on the single record.
+Administrators build the organisation and the SLA policies, and staff read them; staff keep subscriber
+records, whose phone numbers are masked in lists and shown whole only on the single record.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from servicedesk.api.common import (
     user_by_name,
 )
 from servicedesk.org import services as org
-from servicedesk.org.models import MaintenanceGroup, ServiceStation, Subscriber, Zone
+from servicedesk.org import sla_policies
+from servicedesk.org.models import MaintenanceGroup, ServiceStation, SlaPolicyRule, Subscriber, Zone
 from servicedesk.users.models import User
 
 Reply = tuple[dict[str, Any], int]
@@ -45,7 +46,8 @@ def _staff() -> User:
     return me
 
 
-def _load(model: type[ServiceStation] | type[MaintenanceGroup], object_id: int, what: str) -> Any:
+def _load(model: type[ServiceStation] | type[MaintenanceGroup] | type[SlaPolicyRule], object_id: int,
+          what: str) -> Any:
     found = session().get(model, object_id) if id_exists(object_id) else None
     if found is None:
         raise NotFound(f"No such {what}.")
@@ -159,3 +161,44 @@ def put_subscriber(account: str) -> Reply:
     sub = org.upsert_subscriber(session(), me, {**data, "account": account})
     commit()
     return ser.subscriber(sub, full_phone=True), 201 if created else 200
+
+
+@bp.get("/sla-policies")
+def list_sla_policies() -> dict[str, Any]:
+    _staff()
+    page, per_page = page_args()
+    stmt = select(SlaPolicyRule).order_by(SlaPolicyRule.category, SlaPolicyRule.area, SlaPolicyRule.service_level)
+    return paginate(session(), stmt, page, per_page, ser.sla_policy)
+
+
+@bp.post("/sla-policies")
+def create_sla_policy() -> Reply:
+    me = user()
+    rule = sla_policies.create_sla_policy(session(), me, json_body(allowed=sla_policies.FIELDS))
+    commit()
+    return ser.sla_policy(rule), 201
+
+
+@bp.get("/sla-policies/<int:policy_id>")
+def get_sla_policy(policy_id: int) -> dict[str, Any]:
+    _staff()
+    return ser.sla_policy(_load(SlaPolicyRule, policy_id, "SLA policy"))
+
+
+@bp.patch("/sla-policies/<int:policy_id>")
+def update_sla_policy(policy_id: int) -> dict[str, Any]:
+    me = user()
+    data = json_body(allowed=sla_policies.FIELDS)
+    rule = sla_policies.update_sla_policy(session(), me, _load(SlaPolicyRule, policy_id, "SLA policy"), data)
+    commit()
+    return ser.sla_policy(rule)
+
+
+@bp.delete("/sla-policies/<int:policy_id>")
+def delete_sla_policy(policy_id: int) -> dict[str, Any]:
+    me = user()
+    rule = _load(SlaPolicyRule, policy_id, "SLA policy")
+    gone = ser.sla_policy(rule)
+    sla_policies.delete_sla_policy(session(), me, rule)
+    commit()
+    return gone

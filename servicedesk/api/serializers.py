@@ -15,7 +15,15 @@ from servicedesk.incidents.models import Incident, IncidentEvent, Verification
 from servicedesk.incidents.services import close_blockers
 from servicedesk.incidents.sla import is_breached, sla_state
 from servicedesk.knowledge.signals import Signals
-from servicedesk.org.models import MaintenanceGroup, Notification, ServiceStation, Subscriber, Zone, mask_phone
+from servicedesk.org.models import (
+    MaintenanceGroup,
+    Notification,
+    ServiceStation,
+    SlaPolicyRule,
+    Subscriber,
+    Zone,
+    mask_phone,
+)
 from servicedesk.users.models import ApiToken, User
 
 CONTENT_FIELDS = ("title", "body", "symptom", "cause", "steps", "services", "category", "tags", "fault_codes",
@@ -185,7 +193,7 @@ def sla(i: Incident) -> dict[str, Any]:
             "breached": is_breached(now=now, resolve_by=i.resolve_by, resolved_at=i.resolved_at),
             "state": sla_state(now=now, created_at=i.created_at, resolve_by=i.resolve_by, resolved_at=i.resolved_at,
                                paused_at=i.paused_at),
-            "paused": i.paused_at is not None, "paused_at": when(i.paused_at)}
+            "paused": i.paused_at is not None, "paused_at": when(i.paused_at), "calendar": i.sla_calendar.value}
 
 
 def event(e: IncidentEvent) -> dict[str, Any]:
@@ -301,3 +309,9 @@ def notification(n: Notification, incident_number: str | None) -> dict[str, Any]
     return {"id": n.id, "kind": n.kind, "message": n.message,
             "incident": {"id": n.incident_id, "number": incident_number} if n.incident_id is not None else None,
             "created_at": when(n.created_at), "read_at": when(n.read_at), "read": n.read_at is not None}
+
+
+def sla_policy(r: SlaPolicyRule) -> dict[str, Any]:
+    return {"id": r.id, "category": r.category, "area": r.area, "service_level": r.service_level,
+            "respond_minutes": r.respond_minutes, "resolve_minutes": r.resolve_minutes, "calendar": r.calendar.value,
+            "updated_at": when(r.updated_at)}

@@ -52,7 +52,7 @@ def _release(s: Session, child: Incident, actor: User, note: str) -> None:
     _record(s, child, actor, "release_duplicate", field="duplicate_of", old=child.duplicate_of.number
             if child.duplicate_of else None, new=None, note=note)
     child.duplicate_of = None
-    _unpause(child)
+    _unpause(s, child)
     _set_status(s, child, actor, "release_duplicate", target, note=note)
 
 

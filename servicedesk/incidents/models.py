@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.models import Article
 from kb.orm import Base, enum_column, utcnow
+from servicedesk.incidents.sla import SlaCalendar
 from servicedesk.incidents.workflow import (
     Area,
     AuditOutcome,
@@ -56,6 +57,9 @@ class Incident(Base):
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     respond_by: Mapped[datetime]
     resolve_by: Mapped[datetime]
+    # The calendar the due times were counted in, so a resume moves them on in the same one.
+    sla_calendar: Mapped[SlaCalendar] = mapped_column(enum_column(SlaCalendar, "incident_sla_calendar"),
+                                                      default=SlaCalendar.ALWAYS, server_default="24x7")
     paused_at: Mapped[datetime | None]
     responded_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]

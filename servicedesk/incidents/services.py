@@ -33,6 +33,7 @@ from servicedesk.incidents.workflow import (
 )
 from servicedesk.org.models import MaintenanceGroup, Subscriber
 from servicedesk.org.services import route_for, zone_by_code
+from servicedesk.org.sla_policies import policy_in_force
 from servicedesk.users.models import User
 
 TITLE_MAX = 200
@@ -199,19 +200,20 @@ def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporte
         area = zone.area
     level = subscriber.service_level.value if subscriber is not None else "normal"
     now = utcnow()
-    respond_by, resolve_by = policy.due_times(created_at=now, category=category, area=area, service=str(service),
-                                              service_level=level)
+    policy = policy_in_force(s, policy)
+    respond_by, resolve_by, calendar = policy.due_times(created_at=now, category=category, area=area,
+                                                        service=str(service), service_level=level)
     route = route_for(zone)
     incident = Incident(
         **values, service=service, category=category, area=area, channel=channel, priority=priority,
         status=IncidentStatus.NEW, tier=1, reporter_id=reporter.id, created_by_id=actor.id,
-        respond_by=respond_by, resolve_by=resolve_by, created_at=now, updated_at=now,
+        respond_by=respond_by, resolve_by=resolve_by, sla_calendar=calendar, created_at=now, updated_at=now,
         subscriber=subscriber, zone=route.zone, group=route.group,
     )
     incident.repeat_of = _earlier_incident(s, reporter, values["customer_account"], str(service), now)
     s.add(incident)
     s.flush()
-    incident.number = f"INC{now:%Y%m%d}-{incident.id:06d}"
+    incident.number = f"INC{policy.local_day(now):%Y%m%d}-{incident.id:06d}"  # the desk's day, not UTC's
     _record(s, incident, actor, "create", field="status", new=IncidentStatus.NEW.value)
     if incident.repeat_of is not None:
         _record(s, incident, actor, "repeat", field="repeat_of", new=incident.repeat_of.number,
@@ -267,13 +269,14 @@ def start_work(s: Session, incident: Incident, actor: User) -> Incident:
     return incident
 
 
-def _unpause(incident: Incident) -> None:
-    """Moves the due times on by the time spent pending: the SLA clock does not run while paused."""
+def _unpause(s: Session, incident: Incident) -> None:
+    """Moves the due times on by the time spent pending, in the incident's calendar: the SLA clock does
+    not run while paused."""
     if incident.paused_at is None:
         return
-    paused = utcnow() - incident.paused_at
-    incident.respond_by += paused
-    incident.resolve_by += paused
+    policy, now = policy_in_force(s), utcnow()
+    incident.respond_by = policy.after_pause(incident.sla_calendar, incident.respond_by, incident.paused_at, now)
+    incident.resolve_by = policy.after_pause(incident.sla_calendar, incident.resolve_by, incident.paused_at, now)
     incident.paused_at = None
 
 
@@ -292,7 +295,7 @@ def resume_incident(s: Session, incident: Incident, actor: User) -> Incident:
     """Takes a pending incident back into work."""
     _require_staff(actor, "resume incidents")
     target = _move(incident, "resume")
-    _unpause(incident)
+    _unpause(s, incident)
     _set_status(s, incident, actor, "resume", target)
     s.flush()
     return incident
@@ -364,7 +367,7 @@ def resolve_incident(s: Session, incident: Incident, actor: User, note: object) 
     _require_staff(actor, "resolve incidents")
     target = _move(incident, "resolve")
     text = clean_text(note, "note", max_len=NOTE_MAX)
-    _unpause(incident)
+    _unpause(s, incident)
     incident.resolution_note = text
     incident.resolved_at = utcnow()
     incident.verified = False

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DecimalField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from servicedesk.web import AREA_LABELS
+from servicedesk.incidents.sla import ANY, MAX_MINUTES
+from servicedesk.web import AREA_LABELS, CATEGORY_LABELS
 
 LEVEL_LABELS: dict[str, Any] = {"normal": _l("Normal"), "vip": _l("VIP"), "enterprise": _l("Enterprise")}
 
@@ -71,3 +73,30 @@ class SubscriberForm(FlaskForm):
     def subscriber_data(self) -> dict[str, Any]:
         return {name: (self[name].data or "").strip() for name in ("name", "phone", "address", "zone",
                                                                    "service_level")}
+
+
+ANY_LABEL = _l("Any")
+CALENDAR_LABELS: dict[str, Any] = {"24x7": _l("7×24"), "business": _l("Business hours")}
+
+
+class SlaPolicyForm(FlaskForm):
+    category = SelectField(_l("Category"), default=ANY, choices=[(ANY, ANY_LABEL), *CATEGORY_LABELS.items()])
+    area = SelectField(_l("Area"), default=ANY, choices=[(ANY, ANY_LABEL), *AREA_LABELS.items()])
+    service_level = SelectField(_l("Service level"), default=ANY, choices=[(ANY, ANY_LABEL), *LEVEL_LABELS.items()])
+    respond_minutes = IntegerField(_l("Respond within (minutes)"), validators=[
+        InputRequired(_l("Give the minutes to respond.")),
+        NumberRange(min=1, max=MAX_MINUTES, message=_l("A whole number of minutes, at least 1."))])
+    resolve_hours = DecimalField(_l("Resolve within (hours)"), places=2, validators=[
+        InputRequired(_l("Give the hours to resolve.")),
+        NumberRange(min=Decimal(1) / 60, max=Decimal(MAX_MINUTES) / 60,
+                    message=_l("A number of hours greater than 0, at most a year."))])
+    calendar = RadioField(_l("Clock"), default="24x7", choices=list(CALENDAR_LABELS.items()))
+
+    def validate_respond_minutes(self, field: IntegerField) -> None:
+        if field.data and self.resolve_hours.data and field.data > self.resolve_hours.data * 60:
+            raise ValidationError(_l("The response target cannot be later than the resolve target."))
+
+    def policy_data(self) -> dict[str, Any]:
+        return {"category": self.category.data, "area": self.area.data, "service_level": self.service_level.data,
+                "respond_minutes": self.respond_minutes.data, "calendar": self.calendar.data,
+                "resolve_minutes": round(self.resolve_hours.data * 60)}

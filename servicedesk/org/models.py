@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.orm import Base, enum_column, utcnow
-from servicedesk.incidents.workflow import Area
+from servicedesk.incidents.sla import ANY, SlaCalendar, SlaRule
+from servicedesk.incidents.workflow import Area, Category
 from servicedesk.users.models import User
 
 
@@ -20,7 +21,6 @@ class ServiceLevel(StrEnum):
     NORMAL = "normal"
     VIP = "vip"
     ENTERPRISE = "enterprise"
-
 
 
 class ServiceStation(Base):
@@ -96,6 +96,38 @@ class Notification(Base):
 
     # The unread count in every page's navigation, and the list newest first.
     __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at", "created_at"),)
+
+
+def _one_of(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in [ANY, *values])})"
+
+
+class SlaPolicyRule(Base):
+    """An SLA policy: respond-by and resolve-by targets for a category, area and service level (each
+    may be 'any'), counted in a calendar. The most specific row matching an incident applies."""
+
+    __tablename__ = "sla_policies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(20))
+    area: Mapped[str] = mapped_column(String(20))
+    service_level: Mapped[str] = mapped_column(String(20))
+    respond_minutes: Mapped[int] = mapped_column(Integer)
+    resolve_minutes: Mapped[int] = mapped_column(Integer)
+    calendar: Mapped[SlaCalendar] = mapped_column(enum_column(SlaCalendar, "sla_calendar"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("category", "area", "service_level"),  # one row per key
+        CheckConstraint("respond_minutes > 0 AND resolve_minutes > 0", name="positive_minutes"),
+        CheckConstraint(_one_of("category", [c.value for c in Category]), name="category_known"),
+        CheckConstraint(_one_of("area", [a.value for a in Area]), name="area_known"),
+        CheckConstraint(_one_of("service_level", [v.value for v in ServiceLevel]), name="service_level_known"),
+    )
+
+    def as_rule(self) -> SlaRule:
+        return SlaRule(self.category, self.area, self.service_level, self.respond_minutes, self.resolve_minutes,
+                       self.calendar)
 
 
 def mask_phone(phone: str) -> str:

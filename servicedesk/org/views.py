@@ -1,6 +1,7 @@
 """Organisation admin pages (stations, groups, zones), subscriber records, and the in-app notifications.
 
-Views translate, services decide: servicedesk.org.services holds every rule.
+Views translate, services decide: servicedesk.org.services holds every rule. The SLA policy pages live
+in sla_views, on this module's blueprint.
 """
 
 from __future__ import annotations
@@ -239,3 +240,6 @@ def read_notifications() -> Response:
     if ids is None:
         flash(_("%(num)d notifications marked read.", num=changed), "success")
     return redirect(url_for(".notifications"))
+
+
+import servicedesk.org.sla_views  # noqa: E402,F401

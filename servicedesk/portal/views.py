@@ -28,6 +28,7 @@ from servicedesk.formerrors import domain_message
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.services import REOPEN_WINDOW_DAYS, get_incident, reopen_incident, verify_incident
 from servicedesk.incidents.workflow import IncidentStatus
+from servicedesk.org.sla_policies import policy_in_force
 from servicedesk.portal import reading, reporting
 from servicedesk.portal.blueprint import bp
 from servicedesk.portal.forms import RATING_TAG_LABELS, ConfirmFixForm, RejectFixForm, ReopenForm
@@ -101,7 +102,7 @@ def respond_minutes(incident: Incident) -> int:
 def home() -> str:
     popular = popular_articles(db.session(), PORTAL_SERVICES, POPULAR_PER_SERVICE)
     return render_template("portal/home.html", popular=popular,
-                           respond_minutes=round(current_app.extensions["sla_policy"].respond_minutes))
+                           respond_minutes=policy_in_force(db.session()).respond_minutes)
 
 
 @bp.get("/my/incidents")
