@@ -216,13 +216,13 @@ def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporte
     incident.number = f"INC{policy.local_day(now):%Y%m%d}-{incident.id:06d}"  # the desk's day, not UTC's
     _record(s, incident, actor, "create", field="status", new=IncidentStatus.NEW.value)
     if incident.repeat_of is not None:
-        _record(s, incident, actor, "repeat", field="repeat_of", new=incident.repeat_of.number,
-                note="reported again within 30 days of a closed incident")
+        # The event's label says what happened; a note would be stored in one language for every reader.
+        _record(s, incident, actor, "repeat", field="repeat_of", new=incident.repeat_of.number)
     if route.assignee is not None:
         incident.assignee = route.assignee
         incident.status = IncidentStatus.ASSIGNED
         _record(s, incident, actor, "route", field="assignee", new=route.assignee.username,
-                note=f"zone {route.zone.code if route.zone else ''}")
+                note=f"{route.zone.name} ({route.zone.code})" if route.zone else "")
     s.flush()
     return incident
 

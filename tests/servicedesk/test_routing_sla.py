@@ -29,6 +29,9 @@ def test_new_incident_routes_to_the_zone_manager(s, zone, agent, subscriber):
     assert inc.assignee_id == agent.id and inc.status == IncidentStatus.ASSIGNED
     assert inc.group_id == zone.group_id and inc.area.value == "township"
     assert inc.resolve_by - inc.created_at == timedelta(hours=8)  # township fault
+    # The history names the zone as the operators write it, in no one language's words.
+    route = [e for e in inc.events if e.action == "route"]
+    assert [(e.new, e.note) for e in route] == [(agent.username, "城东一片区 (CD-01)")]
 
 
 def test_subscriber_record_gives_zone_and_enterprise_level(s, zone, agent, admin):
@@ -67,6 +70,8 @@ def test_repeat_report_within_30_days_is_linked(s, agent, lead, subscriber):
     svc.close_incident(s, first, agent)
     again = factories.incident(agent, reporter=subscriber)
     assert again.repeat_of_id == first.id
+    repeat = [e for e in again.events if e.action == "repeat"]
+    assert [(e.new, e.note) for e in repeat] == [(first.number, "")]  # the page's label says what it means
     other_service = factories.incident(agent, reporter=subscriber, service="iptv")
     assert other_service.repeat_of_id is None
 
