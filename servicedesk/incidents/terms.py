@@ -15,12 +15,13 @@ common combination fills a page after a few rows.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, event, exists, false, func, insert, inspect, select
 from sqlalchemy.orm import Mapper, Session, aliased
 
-from kb.search.analyzer import index_tokens, is_cjk, split_word, tokens
+from kb.search.analyzer import Segment, index_tokens, is_cjk, segment, split_word
 from servicedesk.incidents.models import Incident, IncidentTerm
 
 TERM_MAX = 40  # the column's width: longer words are cut, alike in titles and in queries
@@ -28,20 +29,52 @@ QUERY_TERMS_MAX = 8  # the words of a query that are looked up (a query is a few
 RARE_CAP = 2000  # a word in at most this many titles is read off the index; above it, it is "common"
 
 
+def _single_runs(segments: list[Segment]) -> list[list[Segment]]:
+    """The runs of two or more single Chinese characters that stand side by side: what jieba makes of a
+    word it does not know (a place name such as 乡南小区 becomes 乡 南 小区)."""
+    runs: list[list[Segment]] = []
+    run: list[Segment] = []
+    for seg in segments:
+        single = seg.kind == "cjk" and len(seg.text) == 1
+        if single and run and run[-1].end == seg.start:
+            run.append(seg)
+            continue
+        if len(run) > 1:
+            runs.append(run)
+        run = [seg] if single else []
+    if len(run) > 1:
+        runs.append(run)
+    return runs
+
+
+def _bigrams(run: list[Segment]) -> list[str]:
+    return [a.text + b.text for a, b in pairwise(run)]
+
+
 def title_terms(title: str) -> set[str]:
     """The words an incident is found by: the index-mode tokens of its title (long words and the
-    dictionary words inside them, codes whole)."""
-    return {t[:TERM_MAX] for t in index_tokens(title) if t}
+    dictionary words inside them, codes whole), and each pair of single characters side by side (an
+    unknown word is found by its pairs, not by characters that half the titles hold)."""
+    words = set(index_tokens(title))
+    for run in _single_runs(segment(title)):
+        words.update(_bigrams(run))
+    return {t[:TERM_MAX] for t in words if t}
 
 
 def query_terms(q: str) -> list[str]:
     """The words a search asks for, in the order typed. A long Chinese word is asked for by the
     dictionary words that tile it (the index holds those inside every long word), so 无法上网 also finds
-    a title that says 无法 … 上网 apart."""
+    a title that says 无法 … 上网 apart; single characters side by side are asked for by their pairs."""
+    segments = segment(q)
+    runs = {id(seg): run for run in _single_runs(segments) for seg in run}
     out: list[str] = []
-    for token in tokens(q):
-        pieces = split_word(token) if is_cjk(token) else None
-        for word in pieces or (token,):
+    for seg in segments:
+        run = runs.get(id(seg))
+        if run is not None:
+            pieces: tuple[str, ...] | None = tuple(_bigrams(run)) if seg is run[0] else ()
+        else:
+            pieces = split_word(seg.text) if is_cjk(seg.text) else None
+        for word in (seg.text,) if pieces is None else pieces:
             word = word[:TERM_MAX]
             if word and word not in out:
                 out.append(word)

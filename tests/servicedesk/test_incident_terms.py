@@ -101,3 +101,45 @@ def test_a_rolled_back_create_leaves_no_words(s, agent, subscriber):
     assert s.scalar(select(IncidentTerm.term).where(IncidentTerm.incident_id == gone)) is None
     assert s.get(Incident, gone) is None
     assert _found(s, agent, "分光器")[0] == set()
+
+
+@pytest.fixture
+def places(s, agent, subscriber):
+    """Place names jieba does not know, cut into single characters, beside the words of the fault."""
+    made = {key: factories.incident(agent, reporter=subscriber, title=title) for key, title in {
+        "here": "乡南小区宽带经常掉线",
+        "here_tv": "乡南小区电视没信号",
+        "reversed": "南乡小区宽带经常掉线",  # the same characters in another order: another place
+        "apart": "小区乡 南宽带掉线",  # every character of the place, not side by side
+        "elsewhere": "西北小区宽带经常掉线",
+    }.items()}
+    s.flush()
+    return made
+
+
+def test_an_unknown_place_name_and_a_word_find_exactly_that_place(s, agent, places, word_path):
+    assert terms.query_terms("乡南小区 掉线") == ["乡南", "小区", "掉线"]
+    assert _found(s, agent, "乡南小区 掉线") == ({places["here"].id}, 1)
+    assert _found(s, agent, "乡南小区")[0] == {places["here"].id, places["here_tv"].id}
+    assert _found(s, agent, "南乡小区")[0] == {places["reversed"].id}
+    assert _found(s, agent, "乡 南 小区")[0] == {places["here"].id, places["here_tv"].id, places["reversed"].id,
+                                             places["apart"].id}  # typed apart, asked for apart
+    # A single character still finds every title that holds it as a word of its own.
+    assert _found(s, agent, "乡")[0] == {places["here"].id, places["here_tv"].id, places["reversed"].id,
+                                         places["apart"].id}
+
+
+def test_an_unknown_name_is_indexed_by_its_pairs_and_its_characters(s, agent, places):
+    held = set(s.scalars(select(IncidentTerm.term).where(IncidentTerm.incident_id == places["here"].id)))
+    assert {"乡南", "乡", "南", "小区", "掉线"} <= held
+    assert "南小" not in held  # 小区 is a word: only characters standing alone are paired
+
+
+def test_a_very_common_word_with_a_rare_one_is_exact(s, agent, subscriber, word_path):
+    common = [factories.incident(agent, reporter=subscriber, title="光猫红灯闪，无法上网") for _ in range(6)]
+    rare = factories.incident(agent, reporter=subscriber, title="东坝新村光猫红灯闪")
+    other = factories.incident(agent, reporter=subscriber, title="东坝新村电视没信号")
+    s.flush()
+    assert _found(s, agent, "光猫 东坝") == ({rare.id}, 1)
+    assert _found(s, agent, "东坝")[0] == {rare.id, other.id}
+    assert _found(s, agent, "光猫")[1] == len(common) + 1
