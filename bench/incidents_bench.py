@@ -76,6 +76,7 @@ def batches(rows: Iterator[dict[str, Any]], size: int = 20_000) -> Iterator[list
 
 def generate(engine: Engine, n_incidents: int, n_subscribers: int, seed: int = 7) -> dict[str, Any]:
     """Fills a fresh schema; returns ids the measurements need."""
+    import kb.lexicon  # noqa: F401
     import servicedesk.incidents.models
     import servicedesk.org.models
     import servicedesk.users.models  # noqa: F401
@@ -202,15 +203,19 @@ def fill_terms(conn: Connection) -> int:
 def ensure_schema(engine: Engine, refill_terms: bool = False) -> None:
     """On a reused database: the tables and indexes the models gained since it was generated, and (asked,
     or none there) the title word index written again by the current rules."""
+    import kb.lexicon  # noqa: F401
     import servicedesk.incidents.models
     import servicedesk.org.models
     import servicedesk.users.models  # noqa: F401
+    from servicedesk.incidents.terms import NO_PARALLEL
 
     Base.metadata.create_all(engine)  # new tables (with their indexes)
     with engine.begin() as conn:
         for table in Base.metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
+        if engine.dialect.name == "postgresql":
+            conn.execute(NO_PARALLEL)  # generated before the table said so
         if refill_terms or conn.scalar(text("SELECT count(*) FROM (SELECT 1 FROM incident_terms LIMIT 1) t")) == 0:
             fill_terms(conn)
     settle(engine)

@@ -1,5 +1,6 @@
 """incident search terms: single characters side by side are also indexed as pairs, so an unknown word
-(a place name jieba cuts into characters) is found by its pairs instead of characters half the titles hold
+(a place name jieba cuts into characters) is found by its pairs instead of characters half the titles hold;
+on PostgreSQL the table is never scanned by parallel workers (searches read short ranges of it)
 
 Revision ID: 0010
 Revises: 0008
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from kb.search.analyzer import index_tokens
-from servicedesk.incidents.terms import TERM_MAX, term_rows
+from servicedesk.incidents.terms import NO_PARALLEL, TERM_MAX, term_rows
 
 revision = '0010'
 down_revision = '0008'
@@ -51,7 +52,11 @@ def _words_before(pairs: Iterable[tuple[int, str]]) -> list[dict[str, Any]]:
 
 def upgrade() -> None:
     _rewrite(term_rows)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(NO_PARALLEL)
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE incident_terms RESET (parallel_workers)")
     _rewrite(_words_before)

@@ -14,11 +14,15 @@ from servicedesk.incidents.queries import QueueFilters, queue_page
 from tests import factories
 
 
-@pytest.fixture(params=["rare", "common"])
+@pytest.fixture(params=["rare", "merged", "common"])
 def word_path(request, monkeypatch):
-    """Both ways a search runs: from the rarest word's incidents, and (every word common) row by row."""
+    """Every way a search runs: from the rarest word's incidents, by merging the words' lists, and (the
+    words common together) row by row."""
+    if request.param == "merged":
+        monkeypatch.setattr(terms, "PROBE_CAP", 0)
     if request.param == "common":
-        monkeypatch.setattr(terms, "RARE_CAP", 0)
+        monkeypatch.setattr(terms, "PROBE_CAP", 0)
+        monkeypatch.setattr(terms, "ID_CAP", 0)
     return request.param
 
 
