@@ -357,6 +357,11 @@ def main(argv: list[str] | None = None) -> int:
             "api: q number": f"/api/v1/incidents?q={probe.number}",
             "api: q title word": "/api/v1/incidents?q=光猫",
             "api: q title word, open": "/api/v1/incidents?q=光猫&status=new,assigned,in_progress,pending",
+            "api: q title, rare word": f"/api/v1/incidents?q={rare_place}",
+            "api: q title, code": "/api/v1/incidents?q=E-102",
+            "api: q title, mixed": "/api/v1/incidents?q=IPTV 卡顿&status=new,assigned,in_progress,pending",
+            "api: q title, place + word": f"/api/v1/incidents?q={common_place} 掉线",
+            "api: q title, never together": "/api/v1/incidents?q=光猫 遥控器&status=new,assigned,in_progress,pending",
         }
         def wanted(name: str) -> bool:
             return not args.only or re.search(args.only, name) is not None

@@ -18,6 +18,7 @@ the view in order: such a combination fills a page after a few rows.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from itertools import pairwise
 from typing import Any
@@ -28,8 +29,12 @@ from sqlalchemy import (
     CompoundSelect,
     Connection,
     FromClause,
+    Integer,
     Select,
     and_,
+    any_,
+    bindparam,
+    column,
     delete,
     event,
     false,
@@ -41,6 +46,7 @@ from sqlalchemy import (
     select,
     true,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapper, Session, aliased
 
 from kb.search.analyzer import Segment, index_tokens, is_cjk, segment, split_word
@@ -196,6 +202,15 @@ def _matching_ids(s: Session, words: list[str], counts: dict[str, float]) -> lis
     return [int(i) for i in s.scalars(stmt)]
 
 
+def _id_in(s: Session, ids: list[int]) -> ColumnElement[bool]:
+    """Incident.id IN ids, the ids travelling as one value (a PostgreSQL array, a JSON list on SQLite): a
+    statement with thousands of parameters costs more to build, send and parse than to run."""
+    if s.get_bind().dialect.name == "postgresql":
+        return Incident.id == any_(bindparam("title_ids", ids, type_=postgresql.ARRAY(Integer)))
+    values = select(column("value", Integer)).select_from(func.json_each(bindparam("title_ids", json.dumps(ids))))
+    return Incident.id.in_(values.scalar_subquery())
+
+
 def title_condition(s: Session, q: str) -> ColumnElement[bool]:
     """Incidents whose title holds every word of q, as a condition served by the word index."""
     words = query_terms(q)
@@ -209,6 +224,6 @@ def title_condition(s: Session, q: str) -> ColumnElement[bool]:
         return _has(words[0], Incident.id)  # one common word: the queue checks its rows as it reads them
     ids = _matching_ids(s, words, counts)
     if len(ids) <= ID_CAP:
-        return Incident.id.in_(ids) if ids else false()
+        return _id_in(s, ids) if ids else false()
     # Many incidents hold every word: the queue checks its rows as it reads them, and fills a page quickly.
     return and_(*[_has(w, Incident.id) for w in words])
