@@ -147,3 +147,51 @@ def test_a_very_common_word_with_a_rare_one_is_exact(s, agent, subscriber, word_
     assert _found(s, agent, "光猫 东坝") == ({rare.id}, 1)
     assert _found(s, agent, "东坝")[0] == {rare.id, other.id}
     assert _found(s, agent, "光猫")[1] == len(common) + 1
+
+
+def test_migration_0010_writes_the_pairs_of_existing_titles_and_takes_them_back(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from servicedesk import create_app
+    from servicedesk.cli import alembic_config
+    from servicedesk.config import config_for_tests
+
+    app = create_app(config_for_tests(tmp_path, f"sqlite:///{tmp_path / 'terms.db'}"))
+    with app.app_context():
+        cfg = alembic_config()
+        command.upgrade(cfg, "0008")
+        eng = app.extensions["sqlalchemy_engine"]
+        with eng.connect() as c:
+            # Every required column of incidents as it stands at 0008, with a value of its type (the row
+            # only carries a title: its checks are not what this test is about; people are user 1).
+            c.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+            c.execute(text("INSERT INTO users (id, username, display_name, email, phone, role, password_hash,"
+                           " active, locale, created_at)"
+                           " VALUES (1, 'li.na', '李娜', '', '', 'agent', '', 1, '', '2026-01-01')"))
+            values = {}
+            for _cid, name, kind, notnull, default, _pk in c.execute(text("PRAGMA table_info(incidents)")):
+                if name == "title":
+                    values[name] = "乡南小区宽带经常掉线"
+                elif name == "id":
+                    values[name] = 1
+                elif notnull and default is None:
+                    kind = kind.upper()
+                    values[name] = (1 if "INT" in kind or "BOOL" in kind else
+                                    "2026-01-01 00:00:00" if "DATE" in kind or "TIME" in kind else "x")
+            names = ", ".join(values)
+            c.execute(text(f"INSERT INTO incidents ({names}) VALUES ({', '.join(':' + k for k in values)})"), values)
+            c.execute(text("INSERT INTO incident_terms (term, incident_id) VALUES ('乡', 1), ('南', 1), ('小区', 1),"
+                           " ('宽带', 1), ('经常', 1), ('掉线', 1)"))  # as 0007 wrote them
+            c.commit()
+
+        def held() -> set[str]:
+            with eng.connect() as c:
+                return set(c.execute(text("SELECT term FROM incident_terms WHERE incident_id = 1")).scalars())
+
+        command.upgrade(cfg, "0010")
+        assert held() == terms.title_terms("乡南小区宽带经常掉线")
+        assert "乡南" in held()
+        command.downgrade(cfg, "0008")
+        assert held() == {"乡", "南", "小区", "宽带", "经常", "掉线"}
+        eng.dispose()
