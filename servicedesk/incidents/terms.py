@@ -199,7 +199,11 @@ def _matching_ids(s: Session, words: list[str], counts: dict[str, float]) -> lis
                 .where(first.term == rarest).order_by(first.incident_id.desc()).offset(0).subquery())
         stmt = (select(both.c.incident_id).where(*[_has(w, both.c.incident_id) for w in rest[1:]])
                 .order_by(both.c.incident_id.desc()).limit(ID_CAP + 1))
-    return [int(i) for i in s.scalars(stmt)]
+    # The ids come back as one value (an array, a JSON list): thousands of rows cost more to fetch one by one.
+    found = stmt.subquery()
+    if s.get_bind().dialect.name == "postgresql":
+        return [int(i) for i in s.scalar(select(func.array_agg(found.c.incident_id))) or ()]
+    return [int(i) for i in json.loads(s.scalar(select(func.json_group_array(found.c.incident_id))) or "[]")]
 
 
 def _id_in(s: Session, ids: list[int]) -> ColumnElement[bool]:
