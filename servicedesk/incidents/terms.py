@@ -8,9 +8,10 @@ flush that inserts the incident or changes its title, so they commit and roll ba
 A search asks for incidents holding every word of the query; single characters side by side (what
 jieba makes of a word it does not know, such as a place name) are indexed and asked for as pairs, so
 乡南小区 is 乡南 + 小区 rather than four characters that half the titles hold. The search starts from how
-many titles hold each word (counted no further than ID_CAP + 1): when one word is rare, its incidents are
-read off the index with a key probe per other word; when every word is common, the words' lists are merged
-in id order (INTERSECT), which reads each list once. Up to ID_CAP matches, the search is that list of ids
+many titles hold each word (counted up to PROBE_CAP, estimated beyond): when one word is rare, its
+incidents are read off the index with a key probe per other word; when every word is common, the words'
+lists are merged in id order (INTERSECT on SQLite, a merge join on PostgreSQL), which reads each list once
+and stops at ID_CAP + 1. Up to ID_CAP matches, the search is that list of ids
 (fetched by key and sorted in a few milliseconds, whatever the table's size). When more incidents hold
 every word, the words are common together, and the queue checks each row of its view for them as it reads
 the view in order: such a combination fills a page after a few rows.
@@ -154,13 +155,13 @@ def _has(term: str, incident_id: Any) -> ColumnElement[bool]:
 
 
 def _frequencies(s: Session, words: list[str]) -> dict[str, float]:
-    """How many titles hold each word: counted up to ID_CAP, and beyond it estimated from how far back the
-    word's newest ID_CAP + 1 incidents reach (ids grow with time), which is enough to tell common words
-    apart without reading their whole lists. One statement, a range of the index per word."""
+    """How many titles hold each word: counted up to PROBE_CAP, and beyond it estimated from how far back
+    the word's newest PROBE_CAP + 1 incidents reach (ids grow with time), which is enough to order common
+    words without reading their whole lists. One statement, a short range of the index per word."""
     cols = []
     for n, w in enumerate(words):
         newest = (select(IncidentTerm.incident_id).where(IncidentTerm.term == w)
-                  .order_by(IncidentTerm.incident_id.desc()).limit(ID_CAP + 1).subquery())
+                  .order_by(IncidentTerm.incident_id.desc()).limit(PROBE_CAP + 1).subquery())
         cols.append(select(func.count(), func.min(newest.c.incident_id), func.max(newest.c.incident_id))
                     .select_from(newest).subquery(f"w{n}"))
     joined: FromClause = cols[0]
@@ -170,7 +171,7 @@ def _frequencies(s: Session, words: list[str]) -> dict[str, float]:
     out: dict[str, float] = {}
     for n, w in enumerate(words):
         count, low, high = (int(v or 0) for v in row[3 * n:3 * n + 3])
-        out[w] = count if count <= ID_CAP else count * high / max(1, high - low + 1)
+        out[w] = count if count <= PROBE_CAP else count * high / max(1, high - low + 1)
     return out
 
 
@@ -225,7 +226,9 @@ def title_condition(s: Session, q: str) -> ColumnElement[bool]:
     if counts[words[0]] == 0:
         return false()  # a word no title holds: nothing to look for
     if counts[words[0]] > ID_CAP and len(words) == 1:
-        return _has(words[0], Incident.id)  # one common word: the queue checks its rows as it reads them
+        # One common word (by the estimate; if it is wrong, the ids below say so): the queue checks its
+        # rows as it reads them.
+        return _has(words[0], Incident.id)
     ids = _matching_ids(s, words, counts)
     if len(ids) <= ID_CAP:
         return _id_in(s, ids) if ids else false()
