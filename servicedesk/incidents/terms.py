@@ -5,47 +5,116 @@ dictionary, codes and IPs kept whole and normalised, English lower-cased and ste
 a row of incident_terms (term, incident_id), whose primary key is the index. The rows are written in the
 flush that inserts the incident or changes its title, so they commit and roll back with it.
 
-A search asks for incidents holding every word of the query. It starts from the rarest word and reads its
-incidents off the index, checking each for the other words: when at most RARE_CAP incidents hold them all,
-the search is that list of ids (few rows to fetch, whatever the table's size). When more do, the words are
-common together, and the queue checks each row of its view for them as it reads the view in order: a
-common combination fills a page after a few rows.
+A search asks for incidents holding every word of the query; single characters side by side (what
+jieba makes of a word it does not know, such as a place name) are indexed and asked for as pairs, so
+乡南小区 is 乡南 + 小区 rather than four characters that half the titles hold. The search starts from how
+many titles hold each word (counted up to PROBE_CAP, estimated beyond): when one word is rare, its
+incidents are read off the index with a key probe per other word; when every word is common, the words'
+lists are merged in id order (INTERSECT on SQLite, a merge join on PostgreSQL), which reads each list once
+and stops at ID_CAP + 1. Up to ID_CAP matches, the search is that list of ids
+(fetched by key and sorted in a few milliseconds, whatever the table's size). When more incidents hold
+every word, the words are common together, and the queue checks each row of its view for them as it reads
+the view in order: such a combination fills a page after a few rows.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, event, exists, false, func, insert, inspect, select
+from sqlalchemy import (
+    DDL,
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    FromClause,
+    Integer,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    column,
+    delete,
+    event,
+    false,
+    func,
+    insert,
+    inspect,
+    intersect,
+    literal,
+    select,
+    true,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapper, Session, aliased
 
-from kb.search.analyzer import index_tokens, is_cjk, split_word, tokens
+from kb.search.analyzer import Segment, index_tokens, is_cjk, segment, split_word
 from servicedesk.incidents.models import Incident, IncidentTerm
 
 TERM_MAX = 40  # the column's width: longer words are cut, alike in titles and in queries
 QUERY_TERMS_MAX = 8  # the words of a query that are looked up (a query is a few words, not a paragraph)
-RARE_CAP = 2000  # a word in at most this many titles is read off the index; above it, it is "common"
+ID_CAP = 10_000  # up to this many matches are a list of ids (fetched by key and sorted in a few ms)
+PROBE_CAP = 2000  # a word in at most this many titles is read off the index with a probe per other word
+
+
+def _single_runs(segments: list[Segment]) -> list[list[Segment]]:
+    """The runs of two or more single Chinese characters that stand side by side: what jieba makes of a
+    word it does not know (a place name such as 乡南小区 becomes 乡 南 小区)."""
+    runs: list[list[Segment]] = []
+    run: list[Segment] = []
+    for seg in segments:
+        single = seg.kind == "cjk" and len(seg.text) == 1
+        if single and run and run[-1].end == seg.start:
+            run.append(seg)
+            continue
+        if len(run) > 1:
+            runs.append(run)
+        run = [seg] if single else []
+    if len(run) > 1:
+        runs.append(run)
+    return runs
+
+
+def _bigrams(run: list[Segment]) -> list[str]:
+    return [a.text + b.text for a, b in pairwise(run)]
 
 
 def title_terms(title: str) -> set[str]:
     """The words an incident is found by: the index-mode tokens of its title (long words and the
-    dictionary words inside them, codes whole)."""
-    return {t[:TERM_MAX] for t in index_tokens(title) if t}
+    dictionary words inside them, codes whole), and each pair of single characters side by side (an
+    unknown word is found by its pairs, not by characters that half the titles hold)."""
+    words = set(index_tokens(title))
+    for run in _single_runs(segment(title)):
+        words.update(_bigrams(run))
+    return {t[:TERM_MAX] for t in words if t}
 
 
 def query_terms(q: str) -> list[str]:
     """The words a search asks for, in the order typed. A long Chinese word is asked for by the
     dictionary words that tile it (the index holds those inside every long word), so 无法上网 also finds
-    a title that says 无法 … 上网 apart."""
+    a title that says 无法 … 上网 apart; single characters side by side are asked for by their pairs."""
+    segments = segment(q)
+    runs = {id(seg): run for run in _single_runs(segments) for seg in run}
     out: list[str] = []
-    for token in tokens(q):
-        pieces = split_word(token) if is_cjk(token) else None
-        for word in pieces or (token,):
+    for seg in segments:
+        run = runs.get(id(seg))
+        if run is not None:
+            pieces: tuple[str, ...] | None = tuple(_bigrams(run)) if seg is run[0] else ()
+        else:
+            pieces = split_word(seg.text) if is_cjk(seg.text) else None
+        for word in (seg.text,) if pieces is None else pieces:
             word = word[:TERM_MAX]
             if word and word not in out:
                 out.append(word)
     return out[:QUERY_TERMS_MAX]
+
+
+# A search reads short ranges of incident_terms, or merges a few of them: never worth parallel workers. Told
+# so, PostgreSQL stops choosing a parallel hash of whole lists when it misjudges how many incidents match.
+NO_PARALLEL = DDL("ALTER TABLE incident_terms SET (parallel_workers = 0)")
+event.listen(IncidentTerm.__table__, "after_create", NO_PARALLEL.execute_if(dialect="postgresql"))
 
 
 def _rows(incident_id: int, title: str) -> list[dict[str, Any]]:
@@ -78,9 +147,73 @@ def _incident_updated(_mapper: Mapper[Any], conn: Connection, incident: Incident
 
 
 def _has(term: str, incident_id: Any) -> ColumnElement[bool]:
-    """The incident holds the word: one probe of the (term, incident_id) primary key."""
+    """The incident holds the word: one probe of the (term, incident_id) primary key per row. Said as a
+    scalar subquery, not EXISTS: PostgreSQL turns an EXISTS into a join and, misjudging how many rows
+    match, hashes the word's whole list (in parallel) where a few thousand probes would do."""
     t = aliased(IncidentTerm)
-    return exists().where(t.term == term, t.incident_id == incident_id)
+    return select(literal(1)).where(t.term == term, t.incident_id == incident_id).scalar_subquery().is_not(None)
+
+
+def _frequencies(s: Session, words: list[str]) -> dict[str, float]:
+    """How many titles hold each word: counted up to PROBE_CAP, and beyond it estimated from how far back
+    the word's newest PROBE_CAP + 1 incidents reach (ids grow with time), which is enough to order common
+    words without reading their whole lists. One statement, a short range of the index per word."""
+    cols = []
+    for n, w in enumerate(words):
+        newest = (select(IncidentTerm.incident_id).where(IncidentTerm.term == w)
+                  .order_by(IncidentTerm.incident_id.desc()).limit(PROBE_CAP + 1).subquery())
+        cols.append(select(func.count(), func.min(newest.c.incident_id), func.max(newest.c.incident_id))
+                    .select_from(newest).subquery(f"w{n}"))
+    joined: FromClause = cols[0]
+    for sub in cols[1:]:
+        joined = joined.join(sub, true())  # one row each: side by side
+    row = s.execute(select(*[c for sub in cols for c in sub.c]).select_from(joined)).one()
+    out: dict[str, float] = {}
+    for n, w in enumerate(words):
+        count, low, high = (int(v or 0) for v in row[3 * n:3 * n + 3])
+        out[w] = count if count <= PROBE_CAP else count * high / max(1, high - low + 1)
+    return out
+
+
+def _matching_ids(s: Session, words: list[str], counts: dict[str, float]) -> list[int]:
+    """The newest incidents holding every word, at most ID_CAP + 1 of them (words: rarest first)."""
+    rarest, rest = words[0], words[1:]
+    if counts[rarest] <= PROBE_CAP or not rest:
+        # A word in few titles: read its incidents and probe the (term, incident_id) key for each other word.
+        first = aliased(IncidentTerm)
+        stmt: Select[Any] | CompoundSelect[Any] = (
+            select(first.incident_id).where(first.term == rarest, *[_has(w, first.incident_id) for w in rest])
+            .order_by(first.incident_id.desc()).limit(ID_CAP + 1))
+    elif s.get_bind().dialect.name == "sqlite":
+        # Every word is common: the words' lists, each a range of the index in id order, are merged newest
+        # first, stopping at ID_CAP + 1 (a probe per incident of a long list would cost more). The ORDER BY
+        # stands on the INTERSECT itself: SQLite then merges the ranges as it reads them.
+        merged = intersect(*[select(IncidentTerm.incident_id).where(IncidentTerm.term == w) for w in words])
+        stmt = merged.order_by(merged.selected_columns.incident_id.desc()).limit(ID_CAP + 1)
+    else:
+        # PostgreSQL merges the two rarest words' ranges with a merge join (its INTERSECT hashes every
+        # list), then probes the key for each other word on what the join yields: OFFSET 0 keeps the
+        # planner from moving the probes below the join, onto every incident of the rarest word.
+        first, second = aliased(IncidentTerm), aliased(IncidentTerm)
+        both = (select(first.incident_id.label("incident_id"))
+                .join(second, and_(second.incident_id == first.incident_id, second.term == rest[0]))
+                .where(first.term == rarest).order_by(first.incident_id.desc()).offset(0).subquery())
+        stmt = (select(both.c.incident_id).where(*[_has(w, both.c.incident_id) for w in rest[1:]])
+                .order_by(both.c.incident_id.desc()).limit(ID_CAP + 1))
+    # The ids come back as one value (an array, a JSON list): thousands of rows cost more to fetch one by one.
+    found = stmt.subquery()
+    if s.get_bind().dialect.name == "postgresql":
+        return [int(i) for i in s.scalar(select(func.array_agg(found.c.incident_id))) or ()]
+    return [int(i) for i in json.loads(s.scalar(select(func.json_group_array(found.c.incident_id))) or "[]")]
+
+
+def _id_in(s: Session, ids: list[int]) -> ColumnElement[bool]:
+    """Incident.id IN ids, the ids travelling as one value (a PostgreSQL array, a JSON list on SQLite): a
+    statement with thousands of parameters costs more to build, send and parse than to run."""
+    if s.get_bind().dialect.name == "postgresql":
+        return Incident.id == any_(bindparam("title_ids", ids, type_=postgresql.ARRAY(Integer)))
+    values = select(column("value", Integer)).select_from(func.json_each(bindparam("title_ids", json.dumps(ids))))
+    return Incident.id.in_(values.scalar_subquery())
 
 
 def title_condition(s: Session, q: str) -> ColumnElement[bool]:
@@ -88,24 +221,16 @@ def title_condition(s: Session, q: str) -> ColumnElement[bool]:
     words = query_terms(q)
     if not words:
         return false()
-    # How many titles hold each word, counted no further than RARE_CAP + 1 (a range of the index each).
-    capped = [select(func.count()).select_from(
-        select(IncidentTerm.incident_id).where(IncidentTerm.term == w).limit(RARE_CAP + 1).subquery()
-    ).scalar_subquery().label(f"w{n}") for n, w in enumerate(words)]
-    counts = dict(zip(words, (int(c or 0) for c in s.execute(select(*capped)).one()), strict=True))
+    counts = _frequencies(s, words)
     words.sort(key=counts.__getitem__)
-    rarest, rest = words[0], words[1:]
-    if counts[rarest] == 0:
+    if counts[words[0]] == 0:
         return false()  # a word no title holds: nothing to look for
-    if counts[rarest] > RARE_CAP and not rest:
-        return _has(rarest, Incident.id)  # one common word: the queue checks its rows as it reads them
-    # The rarest word's incidents that hold the other words too, up to RARE_CAP + 1 of them: when the words
-    # seldom stand together this reads the rarest word's whole list, one key probe per other word.
-    first = aliased(IncidentTerm)
-    stmt = (select(first.incident_id).where(first.term == rarest, *[_has(w, first.incident_id) for w in rest])
-            .order_by(first.incident_id.desc()).limit(RARE_CAP + 1))
-    ids = [int(i) for i in s.scalars(stmt)]
-    if len(ids) <= RARE_CAP:
-        return Incident.id.in_(ids) if ids else false()
+    if counts[words[0]] > ID_CAP and len(words) == 1:
+        # One common word (by the estimate; if it is wrong, the ids below say so): the queue checks its
+        # rows as it reads them.
+        return _has(words[0], Incident.id)
+    ids = _matching_ids(s, words, counts)
+    if len(ids) <= ID_CAP:
+        return _id_in(s, ids) if ids else false()
     # Many incidents hold every word: the queue checks its rows as it reads them, and fills a page quickly.
     return and_(*[_has(w, Incident.id) for w in words])

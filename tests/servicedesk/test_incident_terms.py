@@ -14,11 +14,15 @@ from servicedesk.incidents.queries import QueueFilters, queue_page
 from tests import factories
 
 
-@pytest.fixture(params=["rare", "common"])
+@pytest.fixture(params=["rare", "merged", "common"])
 def word_path(request, monkeypatch):
-    """Both ways a search runs: from the rarest word's incidents, and (every word common) row by row."""
+    """Every way a search runs: from the rarest word's incidents, by merging the words' lists, and (the
+    words common together) row by row."""
+    if request.param == "merged":
+        monkeypatch.setattr(terms, "PROBE_CAP", 0)
     if request.param == "common":
-        monkeypatch.setattr(terms, "RARE_CAP", 0)
+        monkeypatch.setattr(terms, "PROBE_CAP", 0)
+        monkeypatch.setattr(terms, "ID_CAP", 0)
     return request.param
 
 
@@ -101,3 +105,93 @@ def test_a_rolled_back_create_leaves_no_words(s, agent, subscriber):
     assert s.scalar(select(IncidentTerm.term).where(IncidentTerm.incident_id == gone)) is None
     assert s.get(Incident, gone) is None
     assert _found(s, agent, "分光器")[0] == set()
+
+
+@pytest.fixture
+def places(s, agent, subscriber):
+    """Place names jieba does not know, cut into single characters, beside the words of the fault."""
+    made = {key: factories.incident(agent, reporter=subscriber, title=title) for key, title in {
+        "here": "乡南小区宽带经常掉线",
+        "here_tv": "乡南小区电视没信号",
+        "reversed": "南乡小区宽带经常掉线",  # the same characters in another order: another place
+        "apart": "小区乡 南宽带掉线",  # every character of the place, not side by side
+        "elsewhere": "西北小区宽带经常掉线",
+    }.items()}
+    s.flush()
+    return made
+
+
+def test_an_unknown_place_name_and_a_word_find_exactly_that_place(s, agent, places, word_path):
+    assert terms.query_terms("乡南小区 掉线") == ["乡南", "小区", "掉线"]
+    assert _found(s, agent, "乡南小区 掉线") == ({places["here"].id}, 1)
+    assert _found(s, agent, "乡南小区")[0] == {places["here"].id, places["here_tv"].id}
+    assert _found(s, agent, "南乡小区")[0] == {places["reversed"].id}
+    assert _found(s, agent, "乡 南 小区")[0] == {places["here"].id, places["here_tv"].id, places["reversed"].id,
+                                             places["apart"].id}  # typed apart, asked for apart
+    # A single character still finds every title that holds it as a word of its own.
+    assert _found(s, agent, "乡")[0] == {places["here"].id, places["here_tv"].id, places["reversed"].id,
+                                         places["apart"].id}
+
+
+def test_an_unknown_name_is_indexed_by_its_pairs_and_its_characters(s, agent, places):
+    held = set(s.scalars(select(IncidentTerm.term).where(IncidentTerm.incident_id == places["here"].id)))
+    assert {"乡南", "乡", "南", "小区", "掉线"} <= held
+    assert "南小" not in held  # 小区 is a word: only characters standing alone are paired
+
+
+def test_a_very_common_word_with_a_rare_one_is_exact(s, agent, subscriber, word_path):
+    common = [factories.incident(agent, reporter=subscriber, title="光猫红灯闪，无法上网") for _ in range(6)]
+    rare = factories.incident(agent, reporter=subscriber, title="东坝新村光猫红灯闪")
+    other = factories.incident(agent, reporter=subscriber, title="东坝新村电视没信号")
+    s.flush()
+    assert _found(s, agent, "光猫 东坝") == ({rare.id}, 1)
+    assert _found(s, agent, "东坝")[0] == {rare.id, other.id}
+    assert _found(s, agent, "光猫")[1] == len(common) + 1
+
+
+def test_migration_0010_writes_the_pairs_of_existing_titles_and_takes_them_back(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from servicedesk import create_app
+    from servicedesk.cli import alembic_config
+    from servicedesk.config import config_for_tests
+
+    app = create_app(config_for_tests(tmp_path, f"sqlite:///{tmp_path / 'terms.db'}"))
+    with app.app_context():
+        cfg = alembic_config()
+        command.upgrade(cfg, "0009")
+        eng = app.extensions["sqlalchemy_engine"]
+        with eng.connect() as c:
+            # Every required column of incidents as it stands at 0009, with a value of its type (the row
+            # only carries a title: its checks are not what this test is about; people are user 1).
+            c.exec_driver_sql("PRAGMA ignore_check_constraints = ON")
+            c.execute(text("INSERT INTO users (id, username, display_name, email, phone, role, password_hash,"
+                           " active, locale, created_at)"
+                           " VALUES (1, 'li.na', '李娜', '', '', 'agent', '', 1, '', '2026-01-01')"))
+            values = {}
+            for _cid, name, kind, notnull, default, _pk in c.execute(text("PRAGMA table_info(incidents)")):
+                if name == "title":
+                    values[name] = "乡南小区宽带经常掉线"
+                elif name == "id":
+                    values[name] = 1
+                elif notnull and default is None:
+                    kind = kind.upper()
+                    values[name] = (1 if "INT" in kind or "BOOL" in kind else
+                                    "2026-01-01 00:00:00" if "DATE" in kind or "TIME" in kind else "x")
+            names = ", ".join(values)
+            c.execute(text(f"INSERT INTO incidents ({names}) VALUES ({', '.join(':' + k for k in values)})"), values)
+            c.execute(text("INSERT INTO incident_terms (term, incident_id) VALUES ('乡', 1), ('南', 1), ('小区', 1),"
+                           " ('宽带', 1), ('经常', 1), ('掉线', 1)"))  # as 0007 wrote them
+            c.commit()
+
+        def held() -> set[str]:
+            with eng.connect() as c:
+                return set(c.execute(text("SELECT term FROM incident_terms WHERE incident_id = 1")).scalars())
+
+        command.upgrade(cfg, "0010")
+        assert held() == terms.title_terms("乡南小区宽带经常掉线")
+        assert "乡南" in held()
+        command.downgrade(cfg, "0009")
+        assert held() == {"乡", "南", "小区", "宽带", "经常", "掉线"}
+        eng.dispose()
