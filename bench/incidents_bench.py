@@ -210,7 +210,9 @@ def ensure_schema(engine: Engine, refill_terms: bool = False) -> None:
     import servicedesk.incidents.models
     import servicedesk.org.models
     import servicedesk.users.models  # noqa: F401
+    from servicedesk.incidents.sla import DEFAULT_RULES
     from servicedesk.incidents.terms import NO_PARALLEL
+    from servicedesk.org.models import SlaPolicyRule
 
     Base.metadata.create_all(engine)  # new tables (with their indexes)
     with engine.begin() as conn:
@@ -228,6 +230,9 @@ def ensure_schema(engine: Engine, refill_terms: bool = False) -> None:
                 index.create(conn, checkfirst=True)
         if engine.dialect.name == "postgresql":
             conn.execute(NO_PARALLEL)  # generated before the table said so
+        if conn.scalar(select(func.count()).select_from(SlaPolicyRule)) == 0:  # generated before policies were rows
+            now = datetime.now(UTC)
+            conn.execute(insert(SlaPolicyRule), [{**vars(rule), "updated_at": now} for rule in DEFAULT_RULES])
         if refill_terms or conn.scalar(text("SELECT count(*) FROM (SELECT 1 FROM incident_terms LIMIT 1) t")) == 0:
             fill_terms(conn)
     settle(engine)
