@@ -33,6 +33,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from flask import g  # noqa: E402
 from sqlalchemy import Connection, Engine, func, insert, inspect, select, text  # noqa: E402
 
 from bench.generate import Vocabulary, Zipf  # noqa: E402
@@ -79,6 +80,7 @@ def generate(engine: Engine, n_incidents: int, n_subscribers: int, seed: int = 7
     import kb.lexicon  # noqa: F401
     import servicedesk.incidents.models
     import servicedesk.org.models
+    import servicedesk.portal.models
     import servicedesk.users.models  # noqa: F401
     from kb.models import Article, ArticleRevision
     from servicedesk.incidents.models import Incident, IncidentEvent
@@ -209,6 +211,7 @@ def ensure_schema(engine: Engine, refill_terms: bool = False) -> None:
     import kb.lexicon  # noqa: F401
     import servicedesk.incidents.models
     import servicedesk.org.models
+    import servicedesk.portal.models
     import servicedesk.users.models  # noqa: F401
     from servicedesk.incidents.sla import DEFAULT_RULES
     from servicedesk.incidents.terms import NO_PARALLEL
@@ -321,6 +324,9 @@ def main(argv: list[str] | None = None) -> int:
         max_id = int(s.scalar(text("SELECT max(id) FROM incidents")) or 1)
 
         def get(client: Any, path: str, **kw: Any) -> None:
+            # One app context spans the run, and Flask-Login keeps the user it loaded in `g`: without this
+            # a request would act as whoever the previous one was (a subscriber's token, then an agent's page).
+            g.pop("_login_user", None)
             resp = client.get(path, **kw)
             if resp.status_code != 200:
                 raise SystemExit(f"{path} answered {resp.status_code}")
