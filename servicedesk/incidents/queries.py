@@ -35,7 +35,6 @@ from servicedesk.users.models import User
 TABS = ("mine", "team", "unassigned", "at_risk", "breached", "awaiting", "open", "resolved", "closed", "all")
 COUNTED_TABS = ("mine", "team", "unassigned", "at_risk", "breached", "awaiting")
 SORTS = ("newest", "oldest", "resolve_by")
-SLA_STATES = ("on_track", "at_risk", "breached", "paused")
 DEFAULT_TAB = "open"
 TOTAL_CAP = 500
 TAB_CAP = 100
