@@ -156,16 +156,15 @@ def _identifier_ids(s: Session, q: str) -> list[int] | None:
     return sorted(ids)
 
 
-def text_condition(s: Session, q: str) -> tuple[ColumnElement[bool], bool]:
+def text_condition(s: Session, q: str) -> ColumnElement[bool]:
     """The search box: an incident number, subscriber account or phone (by index), else every word of the
-    title (by the word index). The flag would ask the caller to bound a scan; every search is now served
-    by an index, so it is False and callers count totals as for any filter."""
+    title (by the word index), so totals are counted as for any filter."""
     ids = _identifier_ids(s, q)
     if ids:
-        return Incident.id.in_(ids), False
+        return Incident.id.in_(ids)
     if ids is not None and _NO_TITLE.match(q):
-        return false(), False  # an incident number or account that does not exist: no title has it either
-    return title_condition(s, q), False
+        return false()  # an incident number or account that does not exist: no title has it either
+    return title_condition(s, q)
 
 
 def _filter_conditions(s: Session, f: QueueFilters, now: datetime, dialect: str) -> list[ColumnElement[bool]]:
@@ -191,7 +190,7 @@ def _filter_conditions(s: Session, f: QueueFilters, now: datetime, dialect: str)
     if f.created_to is not None:
         conds.append(Incident.created_at < f.created_to)
     if f.q.strip():
-        conds.append(text_condition(s, f.q.strip()[:100])[0])
+        conds.append(text_condition(s, f.q.strip()[:100]))
     return conds
 
 
