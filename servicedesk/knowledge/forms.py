@@ -31,7 +31,7 @@ from servicedesk.web import STATUS_LABELS, TYPE_LABELS
 # Which content fields each article type shows; the rest are left untouched on save.
 SOLUTION_FIELDS = ("symptom", "cause", "steps", "device_models", "fault_codes")
 OTHER_FIELDS = ("body",)
-CHANGE_FIELDS = ("change_kind", "change_ref", "planned_start", "planned_end")
+CHANGE_FIELDS = kb_services.CHANGE_FIELDS  # the change artefact's own fields, as the kb services take them
 COMMON_FIELDS = ("title", "services", "category", "tags", "visibility")
 LIST_FIELDS = ("tags", "fault_codes", "device_models")
 WINDOW_FIELDS = ("planned_start", "planned_end")
