@@ -12,8 +12,9 @@ from kb.workflow import ArticleType, Visibility
 from servicedesk.api import bp
 from servicedesk.api.common import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, open_endpoint
 from servicedesk.api.openapi_schemas import INT, SCHEMAS, STR, J, enum, ref
-from servicedesk.incidents.queries import SORTS, TOTAL_CAP
+from servicedesk.incidents.queries import SEARCH_CAP, SORTS, TOTAL_CAP
 from servicedesk.incidents.sla_sql import SLA_STATES
+from servicedesk.incidents.terms import ID_CAP
 
 ERRORS = {
     "BadRequest": "Malformed JSON (malformed_json), a body that is not an object, or invalid fields "
@@ -213,8 +214,9 @@ PATHS: J = {
                    "else words of the title"),
             q("sort", "Order (default newest)", {"type": "string", "enum": list(SORTS)}),
             *PAGING), errors=("BadRequest", "Unauthorized"),
-            description=f"Counting stops after {TOTAL_CAP:,} matches: `total` is then a lower bound and "
-                        "`total_exact` is false. Walk the pages until one comes back short."),
+            description=f"Counting stops after {TOTAL_CAP:,} matches ({SEARCH_CAP:,} for words of the title that "
+                        f"more than {ID_CAP:,} incidents hold): `total` is then a lower bound and `total_exact` is "
+                        "false. Walk the pages until one comes back short."),
         "post": op("Report an incident", "incidents", "Incident", status=201, body="IncidentInput",
                    errors=("BadRequest", "Unauthorized", "Forbidden", "NotFound"),
                    description="Subscribers report for themselves; staff may name the reporter (404 if unknown)."),

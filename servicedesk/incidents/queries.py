@@ -3,7 +3,8 @@
 Everything here is set-based SQL: the page of rows and its total come from the database, never from
 looping over every incident in Python. Two habits keep the queue fast at a million incidents:
 
-- counts are capped (a tab says "99+", a list "1,000+"): counting stops once the answer is "many";
+- counts are capped (a tab says "99+", a list "more than 500", a title search matching many incidents,
+  which checks each row's words as it counts, "more than 100"): counting stops once the answer is "many";
 - a tab that spans several states reads each state's slice of an index in order and merges them
   (UNION ALL of small ordered LIMITs), instead of sorting every open incident for one page;
 - the search box is served by indexes too: numbers, accounts and phones by prefix, the words of titles
@@ -27,7 +28,7 @@ from kb.actors import STAFF_ROLES
 from kb.orm import UTCDateTime, utcnow
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.sla_sql import sla_condition
-from servicedesk.incidents.terms import title_condition
+from servicedesk.incidents.terms import SearchMatch, title_condition
 from servicedesk.incidents.workflow import OPEN_STATES, IncidentStatus
 from servicedesk.org.models import MaintenanceGroup, ServiceStation, Subscriber, Zone
 from servicedesk.users.models import User
@@ -37,6 +38,7 @@ COUNTED_TABS = ("mine", "team", "unassigned", "at_risk", "breached", "awaiting")
 SORTS = ("newest", "oldest", "resolve_by")
 DEFAULT_TAB = "open"
 TOTAL_CAP = 500
+SEARCH_CAP = 100  # a total of title matches checked row by row stops here: each row counted costs a probe per word
 TAB_CAP = 100
 
 _OPEN = sorted(s.value for s in OPEN_STATES)
@@ -83,10 +85,11 @@ class QueuePage:
     per_page: int
     has_next: bool
     tab_counts: dict[str, int] = field(default_factory=dict)
+    cap: int = TOTAL_CAP  # counting stopped past this many: total is then a lower bound
 
     @property
     def capped(self) -> bool:
-        return self.total > TOTAL_CAP
+        return self.total > self.cap
 
     @property
     def pages(self) -> int | None:
@@ -156,19 +159,20 @@ def _identifier_ids(s: Session, q: str) -> list[int] | None:
     return sorted(ids)
 
 
-def text_condition(s: Session, q: str) -> ColumnElement[bool]:
+def text_condition(s: Session, q: str) -> SearchMatch:
     """The search box: an incident number, subscriber account or phone (by index), else every word of the
-    title (by the word index), so totals are counted as for any filter."""
+    title (by the word index)."""
     ids = _identifier_ids(s, q)
     if ids:
-        return Incident.id.in_(ids)
+        return SearchMatch(Incident.id.in_(ids), len(ids))
     if ids is not None and _NO_TITLE.match(q):
-        return false()  # an incident number or account that does not exist: no title has it either
+        return SearchMatch(false())  # an incident number or account that does not exist: no title has it either
     return title_condition(s, q)
 
 
-def _filter_conditions(s: Session, f: QueueFilters, now: datetime, dialect: str) -> list[ColumnElement[bool]]:
-    """The filters, the search box included, as conditions."""
+def _filter_conditions(s: Session, f: QueueFilters, now: datetime,
+                       dialect: str) -> tuple[list[ColumnElement[bool]], SearchMatch | None]:
+    """The filters as conditions, the search box's last; and the search box's match, if any."""
     conds: list[ColumnElement[bool]] = []
     for name in ("status", "service", "category", "area", "zone_id", "tier", "reporter_id"):
         value = getattr(f, name)
@@ -189,9 +193,10 @@ def _filter_conditions(s: Session, f: QueueFilters, now: datetime, dialect: str)
         conds.append(Incident.created_at >= f.created_from)
     if f.created_to is not None:
         conds.append(Incident.created_at < f.created_to)
-    if f.q.strip():
-        conds.append(text_condition(s, f.q.strip()[:100]))
-    return conds
+    match = text_condition(s, f.q.strip()[:100]) if f.q.strip() else None
+    if match is not None:
+        conds.append(match.condition)
+    return conds, match
 
 
 def _order_key(sort: str) -> tuple[Any, bool]:
@@ -243,7 +248,7 @@ def queue_page(s: Session, user_id: int, *, tab: str = DEFAULT_TAB, filters: Que
     sort = sort or TAB_SORT.get(tab, "newest")
     dialect = s.get_bind().dialect.name
     team = team_group_ids(s, user_id) if tab == "team" or with_counts else []
-    conds = _filter_conditions(s, f, now, dialect)
+    conds, match = _filter_conditions(s, f, now, dialect)
     statuses = list(statuses) if statuses else _TAB_STATUSES.get(tab, _OPEN)
     if statuses is None and (f.assignee_id is not None or f.unassigned or f.zone_id is not None):
         # Every state's slice of the (assignee or zone, status, created_at) index, merged: no sort of
@@ -257,10 +262,13 @@ def queue_page(s: Session, user_id: int, *, tab: str = DEFAULT_TAB, filters: Que
     ids = ids[:per_page]
     total = 0
     counted: dict[str, Any] = {}
+    cap = SEARCH_CAP if match is not None and match.probed else TOTAL_CAP
     if page > 1 and not has_next and ids:
         total = offset + len(ids)  # the last page: the total is known without counting
+    elif match is not None and len(where) == 1 and where[0] is match.condition and match.at_least > cap:
+        total = cap + 1  # the search alone, and it already counted more matches than the cap
     else:
-        counted["_total"] = _capped_count(where, TOTAL_CAP)
+        counted["_total"] = _capped_count(where, cap)
     if with_counts:
         for t in COUNTED_TABS:
             st = _TAB_STATUSES[t]
@@ -278,7 +286,7 @@ def queue_page(s: Session, user_id: int, *, tab: str = DEFAULT_TAB, filters: Que
                  joinedload(Incident.subscriber), joinedload(Incident.zone))
     )} if ids else {}
     return QueuePage(items=[rows[i] for i in ids if i in rows], total=total, page=page, per_page=per_page,
-                     has_next=has_next, tab_counts=counts)
+                     has_next=has_next, tab_counts=counts, cap=cap)
 
 
 @dataclass(frozen=True)

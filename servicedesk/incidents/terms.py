@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from itertools import pairwise
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     DDL,
@@ -216,21 +216,31 @@ def _id_in(s: Session, ids: list[int]) -> ColumnElement[bool]:
     return Incident.id.in_(values.scalar_subquery())
 
 
-def title_condition(s: Session, q: str) -> ColumnElement[bool]:
+class SearchMatch(NamedTuple):
+    """A search as the queue takes it: the condition, how many incidents are known to match (exact for a
+    list of ids; when many match, the lower bound the search counted up to), and whether the condition
+    probes the word index row by row (a count then costs a probe per row it reads)."""
+
+    condition: ColumnElement[bool]
+    at_least: int = 0
+    probed: bool = False
+
+
+def title_condition(s: Session, q: str) -> SearchMatch:
     """Incidents whose title holds every word of q, as a condition served by the word index."""
     words = query_terms(q)
     if not words:
-        return false()
+        return SearchMatch(false())
     counts = _frequencies(s, words)
     words.sort(key=counts.__getitem__)
     if counts[words[0]] == 0:
-        return false()  # a word no title holds: nothing to look for
+        return SearchMatch(false())  # a word no title holds: nothing to look for
     if counts[words[0]] > ID_CAP and len(words) == 1:
         # One common word (by the estimate; if it is wrong, the ids below say so): the queue checks its
-        # rows as it reads them.
-        return _has(words[0], Incident.id)
+        # rows as it reads them. Its newest PROBE_CAP + 1 titles were counted: that many hold it.
+        return SearchMatch(_has(words[0], Incident.id), PROBE_CAP + 1, probed=True)
     ids = _matching_ids(s, words, counts)
     if len(ids) <= ID_CAP:
-        return _id_in(s, ids) if ids else false()
+        return SearchMatch(_id_in(s, ids) if ids else false(), len(ids))
     # Many incidents hold every word: the queue checks its rows as it reads them, and fills a page quickly.
-    return and_(*[_has(w, Incident.id) for w in words])
+    return SearchMatch(and_(*[_has(w, Incident.id) for w in words]), len(ids), probed=True)

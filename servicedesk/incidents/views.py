@@ -166,8 +166,7 @@ def queue() -> Any:
     result = queries.queue_page(s, me().id, tab=tab, filters=filters, sort=sort, page=page, per_page=PER_PAGE)
     bulk = BulkAssignForm(formdata=None).set_staff(queries.staff_choices(s))
     return render_template("incidents/queue.html", form=form, tab=tab, tabs=TAB_LABELS, result=result,
-                           sla=sla_of, bulk=bulk, mask_phone=mask_phone, tab_cap=queries.TAB_CAP,
-                           total_cap=queries.TOTAL_CAP), \
+                           sla=sla_of, bulk=bulk, mask_phone=mask_phone, tab_cap=queries.TAB_CAP), \
         400 if form.errors else 200
 
 

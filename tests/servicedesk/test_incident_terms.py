@@ -11,6 +11,7 @@ from kb.orm import utcnow
 from servicedesk.incidents import terms
 from servicedesk.incidents.models import Incident, IncidentTerm
 from servicedesk.incidents.queries import QueueFilters, queue_page
+from servicedesk.incidents.workflow import IncidentStatus
 from tests import factories
 
 
@@ -147,6 +148,36 @@ def test_a_very_common_word_with_a_rare_one_is_exact(s, agent, subscriber, word_
     assert _found(s, agent, "光猫 东坝") == ({rare.id}, 1)
     assert _found(s, agent, "东坝")[0] == {rare.id, other.id}
     assert _found(s, agent, "光猫")[1] == len(common) + 1
+
+
+@pytest.mark.parametrize("q", ["光猫", "光猫 红灯"])
+def test_words_in_many_titles_are_counted_up_to_the_search_cap(s, agent, subscriber, monkeypatch, q):
+    """Words more titles hold than ID_CAP are checked row by row: the total stops past SEARCH_CAP (a
+    search with nothing else to check is known to pass it without counting); the rows are exact all the same."""
+    from servicedesk.incidents import queries
+
+    monkeypatch.setattr(terms, "PROBE_CAP", 3)
+    monkeypatch.setattr(terms, "ID_CAP", 2)
+    monkeypatch.setattr(queries, "SEARCH_CAP", 3)
+    made = [factories.incident(agent, reporter=subscriber, title="光猫红灯闪，无法上网") for _ in range(6)]
+    factories.incident(agent, reporter=subscriber, title="机顶盒提示 E-102")
+    s.flush()
+    caps: list[int] = []
+    counted = queries._capped_count
+    monkeypatch.setattr(queries, "_capped_count", lambda where, cap: caps.append(cap) or counted(where, cap))
+
+    every = queue_page(s, agent.id, tab="all", filters=QueueFilters(q=q))
+    assert {i.id for i in every.items} == {i.id for i in made}
+    assert (every.total, every.cap, every.capped, every.pages) == (4, 3, True, None)
+    if q == "光猫":  # its newest PROBE_CAP + 1 titles were counted already: no count of the list
+        assert 3 not in caps
+
+    for inc in made[:4]:
+        inc.status, inc.cancel_reason = IncidentStatus.CANCELLED, "重复报障"
+    s.flush()
+    open_ = queue_page(s, agent.id, tab="open", filters=QueueFilters(q=q))
+    assert {i.id for i in open_.items} == {i.id for i in made[4:]}
+    assert (open_.total, open_.capped) == (2, False)  # under the cap: exact
 
 
 def test_migration_0010_writes_the_pairs_of_existing_titles_and_takes_them_back(tmp_path):
