@@ -37,10 +37,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    # psycopg prepares a statement run five times, and PostgreSQL then may plan it once for any values: a
-    # plan that cannot see how many ids an array holds or how rare a status is. Our statements are short
-    # and their values decide the plan (a search's ids, a tab's states), so each is planned for its values.
-    kwargs.setdefault("connect_args", {"options": "-c plan_cache_mode=force_custom_plan"})
     return create_engine(url, **kwargs)
 
 
