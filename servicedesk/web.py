@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -82,7 +83,20 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+@lru_cache(maxsize=64)
+def option_tags(choices: tuple[tuple[str, str], ...], current: str) -> Markup:
+    """The <option> tags of a picker. The staff list is hundreds of options on every desk page and the same
+    from one view to the next: it is written once per list and selection, then kept."""
+    tag = Markup('<option value="{}"{}>{}</option>')
+    return Markup("").join(tag.format(value, Markup(" selected") if value == current else "", label)
+                           for value, label in choices)
+
+
 def register_template_helpers(app: Flask) -> None:
+    @app.template_filter("options")
+    def _options(choices: Iterable[tuple[Any, Any]], current: str = "") -> Markup:
+        return option_tags(tuple((str(value), str(label)) for value, label in choices), current)
+
     @app.template_filter("dt")
     def _dt(value: datetime | None, fmt: str = "short") -> str:
         return format_datetime(value, fmt) if value else "—"

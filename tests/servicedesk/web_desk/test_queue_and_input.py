@@ -84,6 +84,14 @@ def test_bad_queue_filter_is_shown_not_applied(s, page, agent, subscriber):
     body = text(r)
     assert "Not a valid choice" in body
     assert _rows(body) == 1
+    # The filters keep what was chosen, and the bad one is marked for assistive technology too.
+    html = r.get_data(as_text=True)
+    assert '<option selected value="broadband">' in html
+    assert re.search(r'<select aria-describedby="tier-err" aria-invalid="true" id="tier" name="tier">', html)
+    # The bulk-assign picker lists the active staff, "nobody" chosen.
+    picker = re.search(r'<select id="assignee" name="assignee">(.*?)</select>', html, re.S)
+    assert picker is not None and f'<option value="{agent.id}">' in picker.group(1)
+    assert picker.group(1).count("selected") == 1 and '<option value="" selected>' in picker.group(1)
 
 
 def _snapshot(s, inc: Incident) -> tuple:

@@ -54,3 +54,11 @@ def test_pages_have_unique_ids_and_labelled_fields(app: Flask, s, agent: User, l
         fields = r'<(?:input|select|textarea)(?=[^>]*\sid="([^"]+)")(?![^>]*type="(?:hidden|submit)")'
         for field_id in re.findall(fields, html):
             assert f'for="{field_id}"' in html, (path, field_id)
+
+
+def test_picker_options_are_escaped_and_mark_the_chosen_one():
+    from servicedesk.web import option_tags
+
+    html = str(option_tags((("1", "<b>王&李</b>"), ("2", 'say "hi"')), "2"))
+    assert html == ('<option value="1">&lt;b&gt;王&amp;李&lt;/b&gt;</option>'
+                    '<option value="2" selected>say &#34;hi&#34;</option>')
