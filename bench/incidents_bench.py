@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
 import statistics
@@ -62,6 +63,26 @@ def pct(values: list[float], p: float) -> float:
 def summary(values: list[float]) -> dict[str, float]:
     return {"n": len(values), "p50_ms": round(pct(values, 50), 2), "p95_ms": round(pct(values, 95), 2),
             "p99_ms": round(pct(values, 99), 2), "mean_ms": round(statistics.fmean(values), 2)}
+
+
+def machine(engine: Engine) -> dict[str, float]:
+    """How fast this machine is now, to read the figures against: the same pure-Python loop and the same
+    database round trip (SELECT 1) on every run. On a shared machine both drift from one hour to the next;
+    timings taken while they are slow are slow everywhere."""
+    loops = []
+    for _ in range(5):
+        t, total = time.perf_counter(), 0
+        for i in range(1_000_000):
+            total += i
+        loops.append((time.perf_counter() - t) * 1000)
+    with engine.connect() as conn:
+        trips = []
+        for _ in range(200):
+            t = time.perf_counter()
+            conn.execute(text("SELECT 1")).scalar()
+            trips.append((time.perf_counter() - t) * 1000)
+    return {"python_loop_1m_ms": round(min(loops), 1), "select_1_p50_ms": round(pct(trips, 50), 3),
+            "load_average_1m": round(os.getloadavg()[0], 2)}
 
 
 def batches(rows: Iterator[dict[str, Any]], size: int = 20_000) -> Iterator[list[dict[str, Any]]]:
@@ -312,7 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     app.test_client_class = FlaskLoginClient
     rnd = random.Random(11)
     results: dict[str, Any] = {"database": engine.dialect.name, "incidents": args.incidents,
-                               "subscribers": args.subscribers, "generate": gen.get("seconds")}
+                               "subscribers": args.subscribers, "generate": gen.get("seconds"),
+                               "machine": machine(engine)}
+    print(f"{'machine':36} {results['machine']}", flush=True)
     with app.app_context():
         s = db.session()
         agent = s.get(User, 51)
