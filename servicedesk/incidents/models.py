@@ -107,6 +107,11 @@ class Incident(Base):
         # The unassigned queue: PostgreSQL does not order by an index after "assignee_id IS NULL".
         Index("ix_incidents_unassigned", "status", "created_at", "id", postgresql_where=text("assignee_id IS NULL"),
               sqlite_where=text("assignee_id IS NULL")),
+        # The awaiting-verification queue (and its count on every queue page): PostgreSQL takes "verified IS
+        # false" for 15% of resolved incidents, when it is nearly all of them, and scanned the table.
+        Index("ix_incidents_awaiting", "created_at", "id",
+              postgresql_where=text("status = 'resolved' AND verified IS false"),
+              sqlite_where=text("status = 'resolved' AND verified = 0")),
         Index("ix_incidents_group_status_resolve_by", "group_id", "status", "resolve_by", "id"),
         Index("ix_incidents_zone_status_created", "zone_id", "status", "created_at", "id"),
         # Repeat-report detection at creation and the account search of the queue.
