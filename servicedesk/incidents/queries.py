@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, text, union_all
+from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from kb.actors import STAFF_ROLES
@@ -247,12 +247,6 @@ def queue_page(s: Session, user_id: int, *, tab: str = DEFAULT_TAB, filters: Que
     now = now or utcnow()
     sort = sort or TAB_SORT.get(tab, "newest")
     dialect = s.get_bind().dialect.name
-    if dialect == "postgresql":
-        # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for any values: a
-        # plan blind to how many ids a search's array holds (its page took 9.7 ms at 1M incidents, 1.3 ms
-        # planned for its values). The page's statements are planned each for their own values, for this
-        # transaction only: writes keep their cached plans (the foreign-key checks' above all).
-        s.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     team = team_group_ids(s, user_id) if tab == "team" or with_counts else []
     conds, match = _filter_conditions(s, f, now, dialect)
     statuses = list(statuses) if statuses else _TAB_STATUSES.get(tab, _OPEN)
