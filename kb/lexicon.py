@@ -340,6 +340,11 @@ def apply_snapshot(snapshot: Snapshot) -> None:
         _loaded = snapshot.version
 
 
+def applied_snapshot() -> Snapshot:
+    """The lexicon this process cuts and expands with now (version "" before the first load)."""
+    return Snapshot(_loaded or "", analyzer.lead_words(), tuple(tuple(g) for g in synonyms.extra_groups()))
+
+
 def loaded_version() -> str | None:
     """The version this process applied, None before the first load."""
     return _loaded

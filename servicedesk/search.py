@@ -16,6 +16,7 @@ from kb.search.sync import install_sync, rebuild_index, reconcile_index
 from servicedesk import db
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.services import incident_counts_for
+from servicedesk.incidents.terms import recut_titles
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_load_lexicon_for_request)
     if not _installed:
         install_sync(db.session, _index_or_none, count_incidents=incident_counts_for,
-                     touched_elsewhere=_articles_whose_use_changed)
+                     touched_elsewhere=_articles_whose_use_changed, on_words=recut_titles)
         _installed = True
 
 

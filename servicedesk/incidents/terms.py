@@ -44,6 +44,7 @@ from sqlalchemy import (
     inspect,
     intersect,
     literal,
+    or_,
     select,
     true,
 )
@@ -133,6 +134,33 @@ def write_terms(conn: Connection, incident_id: int, title: str, *, replace: bool
 def term_rows(pairs: Iterable[tuple[int, str]]) -> list[dict[str, Any]]:
     """The rows of many incidents at once, from (id, title) pairs (migration backfill, bulk loads)."""
     return [row for incident_id, title in pairs for row in _rows(int(incident_id), title or "")]
+
+
+RECUT_BATCH = 2000
+
+
+def recut_titles(s: Session, words: Iterable[str]) -> int:
+    """Writes again the words of every incident whose title holds one of words (which a lead has just added
+    to or removed from the dictionary), cut as the analyzer now cuts; returns how many incidents. Called in
+    the flush that changes the dictionary, so the title words commit or roll back with it: 乡南小区 taught as
+    one word finds the incidents indexed before by its pairs, and after it is removed, those indexed whole.
+    Batches in id order; each batch is one delete and one insert."""
+    holds = [Incident.title.contains(w, autoescape=True) for w in sorted(set(words)) if w]
+    if not holds:
+        return 0
+    conn = s.connection()
+    done, last = 0, 0
+    while True:
+        rows = conn.execute(select(Incident.id, Incident.title).where(or_(*holds), Incident.id > last)
+                            .order_by(Incident.id).limit(RECUT_BATCH)).all()
+        if not rows:
+            return done
+        ids = [int(r.id) for r in rows]
+        conn.execute(delete(IncidentTerm).where(IncidentTerm.incident_id.in_(ids)))
+        new = term_rows((r.id, r.title) for r in rows)
+        if new:
+            conn.execute(insert(IncidentTerm), new)
+        done, last = done + len(rows), ids[-1]
 
 
 @event.listens_for(Incident, "after_insert")

@@ -88,7 +88,8 @@ def lexicon_add_word() -> Any:
     form = WordForm()
     word = (form.word.data or "").strip()
     return _save(form, lambda: lexicon.add_word(db.session(), _me(), form.word.data),
-                 _("%(word)s is now one word in search; articles containing it are indexed again.", word=word),
+                 _("%(word)s is now one word in search; "
+                   "articles and incident titles containing it are indexed again.", word=word),
                  "word_form")
 
 
@@ -117,7 +118,8 @@ def _remove(run: Any) -> Response:
 @bp.post("/kb/lexicon/words/<int:word_id>/remove")
 @roles_required(*MANAGERS)
 def lexicon_remove_word(word_id: int) -> Response:
-    return _remove(lambda: _("%(word)s removed from the dictionary; articles containing it are indexed again.",
+    return _remove(lambda: _("%(word)s removed from the dictionary; "
+                             "articles and incident titles containing it are indexed again.",
                              word=lexicon.remove_word(db.session(), _me(), word_id)))
 
 

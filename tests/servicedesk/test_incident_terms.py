@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from kb import lexicon
 from kb.orm import utcnow
+from kb.search import analyzer
 from servicedesk.incidents import terms
 from servicedesk.incidents.models import Incident, IncidentTerm
 from servicedesk.incidents.queries import QueueFilters, queue_page
@@ -138,6 +140,52 @@ def test_an_unknown_name_is_indexed_by_its_pairs_and_its_characters(s, agent, pl
     held = set(s.scalars(select(IncidentTerm.term).where(IncidentTerm.incident_id == places["here"].id)))
     assert {"乡南", "乡", "南", "小区", "掉线"} <= held
     assert "南小" not in held  # 小区 is a word: only characters standing alone are paired
+
+
+@pytest.fixture
+def fresh_lexicon(app):
+    """The test starts, and leaves the process, with no lead words (the rows it commits are cleared)."""
+    lexicon.apply_snapshot(lexicon.Snapshot(""))
+    yield
+    lexicon.apply_snapshot(lexicon.Snapshot(""))
+    lexicon.forget_loaded()
+
+
+def test_a_place_a_lead_teaches_still_finds_the_incidents_indexed_before(s, agent, lead, subscriber,
+                                                                         fresh_lexicon, word_path):
+    before = factories.incident(agent, reporter=subscriber, title="乡南小区宽带经常掉线")
+    factories.incident(agent, reporter=subscriber, title="西北小区宽带经常掉线")
+    s.commit()
+    assert _found(s, agent, "乡南小区") == ({before.id}, 1)  # by its pairs: jieba does not know the place
+
+    word = lexicon.add_word(s, lead, "乡南小区")
+    s.commit()
+    assert terms.query_terms("乡南小区 掉线") == ["乡南小区", "掉线"]  # now asked for whole
+    after = factories.incident(agent, reporter=subscriber, title="乡南小区电视没信号")
+    s.commit()
+    assert _found(s, agent, "乡南小区") == ({before.id, after.id}, 2)
+    assert _found(s, agent, "乡南小区 掉线") == ({before.id}, 1)
+
+    lexicon.remove_word(s, lead, word.id)
+    s.commit()
+    assert terms.query_terms("乡南小区") == ["乡南", "小区"]  # by its pairs again, the newer one too
+    assert _found(s, agent, "乡南小区") == ({before.id, after.id}, 2)
+    assert _found(s, agent, "乡南小区 没信号") == ({after.id}, 1)
+
+
+def test_a_rolled_back_word_leaves_the_title_words_and_the_cut_as_they_were(s, agent, lead, subscriber,
+                                                                            fresh_lexicon):
+    inc = factories.incident(agent, reporter=subscriber, title="乡南小区宽带经常掉线")
+    s.commit()
+    held = set(s.scalars(select(IncidentTerm.term).where(IncidentTerm.incident_id == inc.id)))
+    lexicon.add_word(s, lead, "乡南小区")
+    s.flush()
+    assert "乡南小区" in set(s.scalars(select(IncidentTerm.term).where(IncidentTerm.incident_id == inc.id)))
+    s.rollback()
+    assert set(s.scalars(select(IncidentTerm.term).where(IncidentTerm.incident_id == inc.id))) == held
+    assert analyzer.lead_words() == {}
+    assert terms.query_terms("乡南小区") == ["乡南", "小区"]
+    assert _found(s, agent, "乡南小区") == ({inc.id}, 1)
 
 
 def test_a_very_common_word_with_a_rare_one_is_exact(s, agent, subscriber, word_path):
