@@ -32,6 +32,7 @@ from sqlalchemy import (
     FromClause,
     Integer,
     Select,
+    String,
     and_,
     any_,
     bindparam,
@@ -122,13 +123,26 @@ def _rows(incident_id: int, title: str) -> list[dict[str, Any]]:
     return [{"term": t, "incident_id": incident_id} for t in sorted(title_terms(title))]
 
 
+def _insert_pairs(conn: Connection, pairs: list[tuple[str, int]]) -> None:
+    """Inserts (term, incident_id) rows: on PostgreSQL as two arrays in one statement (row by row, a batch
+    of thousands costs a round trip each), elsewhere as an executemany."""
+    if not pairs:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(IncidentTerm), [{"term": t, "incident_id": i} for t, i in pairs])
+        return
+    both = (func.unnest(bindparam("terms", type_=postgresql.ARRAY(String)),
+                        bindparam("ids", type_=postgresql.ARRAY(Integer)))
+            .table_valued("term", "incident_id").render_derived())
+    conn.execute(insert(IncidentTerm).from_select(["term", "incident_id"], select(both.c.term, both.c.incident_id)),
+                 {"terms": [t for t, _ in pairs], "ids": [i for _, i in pairs]})
+
+
 def write_terms(conn: Connection, incident_id: int, title: str, *, replace: bool = False) -> None:
     """Writes an incident's title words (replace: first drops the words of its former title)."""
     if replace:
         conn.execute(delete(IncidentTerm).where(IncidentTerm.incident_id == incident_id))
-    rows = _rows(incident_id, title)
-    if rows:
-        conn.execute(insert(IncidentTerm), rows)
+    _insert_pairs(conn, [(t, incident_id) for t in sorted(title_terms(title))])
 
 
 def term_rows(pairs: Iterable[tuple[int, str]]) -> list[dict[str, Any]]:
@@ -144,11 +158,12 @@ def recut_titles(s: Session, words: Iterable[str]) -> int:
     to or removed from the dictionary), cut as the analyzer now cuts; returns how many incidents. Called in
     the flush that changes the dictionary, so the title words commit or roll back with it: 乡南小区 taught as
     one word finds the incidents indexed before by its pairs, and after it is removed, those indexed whole.
-    Batches in id order; each batch is one delete and one insert."""
+    Batches in id order; only the words that changed are deleted and inserted (a few of a title's)."""
     holds = [Incident.title.contains(w, autoescape=True) for w in sorted(set(words)) if w]
     if not holds:
         return 0
     conn = s.connection()
+    cut: dict[str, set[str]] = {}  # many incidents share a title
     done, last = 0, 0
     while True:
         rows = conn.execute(select(Incident.id, Incident.title).where(or_(*holds), Incident.id > last)
@@ -156,10 +171,22 @@ def recut_titles(s: Session, words: Iterable[str]) -> int:
         if not rows:
             return done
         ids = [int(r.id) for r in rows]
-        conn.execute(delete(IncidentTerm).where(IncidentTerm.incident_id.in_(ids)))
-        new = term_rows((r.id, r.title) for r in rows)
-        if new:
-            conn.execute(insert(IncidentTerm), new)
+        held: dict[int, set[str]] = {i: set() for i in ids}
+        for term, incident_id in conn.execute(select(IncidentTerm.term, IncidentTerm.incident_id)
+                                              .where(IncidentTerm.incident_id.in_(ids))):
+            held[int(incident_id)].add(term)
+        gone: dict[str, list[int]] = {}
+        added: list[tuple[str, int]] = []
+        for r in rows:
+            wanted = cut.get(r.title)
+            if wanted is None:
+                wanted = cut[r.title] = title_terms(r.title or "")
+            for term in held[int(r.id)] - wanted:
+                gone.setdefault(term, []).append(int(r.id))
+            added.extend((term, int(r.id)) for term in sorted(wanted - held[int(r.id)]))
+        for term, gone_ids in gone.items():  # a few words, each a range of the primary key
+            conn.execute(delete(IncidentTerm).where(IncidentTerm.term == term, IncidentTerm.incident_id.in_(gone_ids)))
+        _insert_pairs(conn, added)
         done, last = done + len(rows), ids[-1]
 
 
