@@ -17,7 +17,7 @@ skip_without_a_browser()
 
 from playwright.sync_api import expect  # noqa: E402
 
-from tests.browser.person import Person  # noqa: E402
+from tests.browser.person import DESKTOP, PHONE, Person  # noqa: E402
 
 PASSWORD = "correct-horse-42"
 ADDRESS = "幸福小区 3 栋 2 单元 501"
@@ -138,9 +138,13 @@ def _take_link_and_resolve(agent: Person, desk: dict[str, Any], incident_id: int
     agent.log_in("li.na", PASSWORD)
     expect(a).to_have_url(re.compile(r"/desk/incidents"))
     agent.shot("01-queue")
+    card = a.locator(".incident-card").first
+    tick, title = card.locator("input[type=checkbox]").bounding_box(), card.locator("a").first.bounding_box()
+    assert tick and title and title["x"] - tick["x"] < 60, "the title stands next to its tick box"
     a.goto(f"/desk/incidents/{incident_id}")
     expect(a.locator("h1")).to_contain_text("光猫 红灯")
     agent.shot("02-incident")
+    _incident_page_layout(a)
     a.click(f"form[action='/desk/incidents/{incident_id}/start'] button")
     expect(a.locator(".alert--success")).to_be_visible()
     suggestion = a.locator("section[aria-labelledby='sugg-h'] a[href^='/kb/']").first
@@ -160,6 +164,24 @@ def _take_link_and_resolve(agent: Person, desk: dict[str, Any], incident_id: int
            "入户光纤在门框处被夹断，已重新熔接并改走线，收光 -18 dBm。")
     a.click(f"form[action='/desk/incidents/{incident_id}/resolve'] button")
     expect(a.locator("#close-blockers li")).to_have_count(2)
+
+
+def _incident_page_layout(page: Any) -> None:
+    """On a desk screen the solutions stand beside the description, and the work and its history under it
+    (no gap left by the long solution column); on a phone the solutions come before the work."""
+    def box(selector: str) -> dict[str, float]:
+        found = page.locator(selector).bounding_box()
+        assert found, selector
+        return found
+
+    work, history, solution = box("#work"), box("section[aria-labelledby='hist-h']"), box("#solution")
+    assert solution["x"] > work["x"] + work["width"] and history["x"] == work["x"]
+    assert history["y"] - (work["y"] + work["height"]) < 40
+    page.set_viewport_size(PHONE)
+    try:
+        assert box("#solution")["y"] < box("#work")["y"] < box("section[aria-labelledby='hist-h']")["y"]
+    finally:
+        page.set_viewport_size(DESKTOP)
 
 
 def _confirm_and_rate(zhang: Person, incident_id: int) -> None:
