@@ -1,4 +1,5 @@
-"""`flask users …`, `flask kb …`, `flask db …`, `flask demo …`: parse, call a service, commit once."""
+"""`flask users …`, `flask kb …`, `flask incidents …`, `flask sla …`, `flask db …`, `flask demo …`: parse,
+call a service, commit once."""
 
 from __future__ import annotations
 
@@ -154,6 +155,26 @@ def register(app: Flask) -> None:
                                  tz=ZoneInfo(str(current_app.config["BABEL_DEFAULT_TIMEZONE"])))
         db.session.commit()  # keys given to articles that had none
         click.echo(f"exported {len(paths)} articles to {directory}")
+
+    @app.cli.group("incidents")
+    def incidents_group() -> None:
+        """Incident desk maintenance."""
+        from servicedesk.search import load_lexicon
+
+        load_lexicon()  # titles are cut with the leads' words
+
+    @incidents_group.command("reindex-titles")
+    def incidents_reindex_titles() -> None:
+        """Write again the search words of every incident title, as the analyzer now cuts (after an upgrade
+        that changed the shipped dictionary or the analyzer); only the words that differ are written."""
+        from servicedesk.incidents.models import Incident
+        from servicedesk.incidents.terms import rewrite_title_words
+
+        total = db.session.scalar(select(db.func.count()).select_from(Incident)) or 0
+        with click.progressbar(length=int(total), label="Reading incident titles", file=sys.stderr) as bar:
+            done = rewrite_title_words(db.session(), progress=bar.update)
+        db.session.commit()
+        click.echo(f"read {done.incidents} incident titles; words rewritten for {done.changed}")
 
     @app.cli.group("sla")
     def sla_group() -> None:

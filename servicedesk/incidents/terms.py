@@ -20,7 +20,7 @@ the view in order: such a combination fills a page after a few rows.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import pairwise
 from typing import Any, NamedTuple
 
@@ -153,23 +153,31 @@ def term_rows(pairs: Iterable[tuple[int, str]]) -> list[dict[str, Any]]:
 RECUT_BATCH = 2000
 
 
-def recut_titles(s: Session, words: Iterable[str]) -> int:
-    """Writes again the words of every incident whose title holds one of words (which a lead has just added
-    to or removed from the dictionary), cut as the analyzer now cuts; returns how many incidents. Called in
-    the flush that changes the dictionary, so the title words commit or roll back with it: 乡南小区 taught as
-    one word finds the incidents indexed before by its pairs, and after it is removed, those indexed whole.
-    Batches in id order; only the words that changed are deleted and inserted (a few of a title's)."""
-    holds = [Incident.title.contains(w, autoescape=True) for w in sorted(set(words)) if w]
-    if not holds:
-        return 0
+class Rewritten(NamedTuple):
+    """What a rewrite of title words did: incidents read, and how many of them had words that changed."""
+
+    incidents: int
+    changed: int
+
+
+def rewrite_title_words(s: Session, *, holding: Iterable[str] | None = None,
+                        progress: Callable[[int], object] | None = None) -> Rewritten:
+    """Writes again the words of incident titles, cut as the analyzer now cuts: of every incident, or only of
+    those whose title holds one of the words in holding. Reads in id-ordered batches and writes only what
+    differs (per word, a delete over a range of the primary key; one insert), so a second run writes nothing.
+    progress, if given, is called with the size of each batch."""
+    holds = [Incident.title.contains(w, autoescape=True) for w in sorted(set(holding or ())) if w]
+    if holding is not None and not holds:
+        return Rewritten(0, 0)
     conn = s.connection()
     cut: dict[str, set[str]] = {}  # many incidents share a title
-    done, last = 0, 0
+    read = changed = last = 0
     while True:
-        rows = conn.execute(select(Incident.id, Incident.title).where(or_(*holds), Incident.id > last)
+        rows = conn.execute(select(Incident.id, Incident.title).where(or_(*holds) if holds else true(),
+                                                                      Incident.id > last)
                             .order_by(Incident.id).limit(RECUT_BATCH)).all()
         if not rows:
-            return done
+            return Rewritten(read, changed)
         ids = [int(r.id) for r in rows]
         held: dict[int, set[str]] = {i: set() for i in ids}
         for term, incident_id in conn.execute(select(IncidentTerm.term, IncidentTerm.incident_id)
@@ -181,13 +189,26 @@ def recut_titles(s: Session, words: Iterable[str]) -> int:
             wanted = cut.get(r.title)
             if wanted is None:
                 wanted = cut[r.title] = title_terms(r.title or "")
-            for term in held[int(r.id)] - wanted:
-                gone.setdefault(term, []).append(int(r.id))
-            added.extend((term, int(r.id)) for term in sorted(wanted - held[int(r.id)]))
+            have = held[int(r.id)]
+            if have != wanted:
+                changed += 1
+                for term in have - wanted:
+                    gone.setdefault(term, []).append(int(r.id))
+                added.extend((term, int(r.id)) for term in sorted(wanted - have))
         for term, gone_ids in gone.items():  # a few words, each a range of the primary key
             conn.execute(delete(IncidentTerm).where(IncidentTerm.term == term, IncidentTerm.incident_id.in_(gone_ids)))
         _insert_pairs(conn, added)
-        done, last = done + len(rows), ids[-1]
+        read, last = read + len(rows), ids[-1]
+        if progress is not None:
+            progress(len(rows))
+
+
+def recut_titles(s: Session, words: Iterable[str]) -> int:
+    """The dictionary hook: a lead has just added or removed words, so the incidents whose titles hold them
+    get their words written again, in the flush that changes the dictionary (they commit or roll back with
+    it): 乡南小区 taught as one word finds the incidents indexed before by its pairs, and after it is removed,
+    those indexed whole. Returns how many incidents were read."""
+    return rewrite_title_words(s, holding=list(words)).incidents
 
 
 @event.listens_for(Incident, "after_insert")
