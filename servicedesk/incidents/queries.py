@@ -325,6 +325,16 @@ def staff_choices(s: Session) -> list[tuple[str, str]]:
     return [(str(i), f"{name or username} ({username})") for i, name, username in rows]
 
 
+def display_names(s: Session, usernames: Sequence[str | None]) -> dict[str, str]:
+    """username -> display name (or the username, when the user has none) of those that exist, in one query:
+    the history keeps usernames, which stay the same when a name changes; the page shows names."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    rows = s.execute(select(User.username, User.display_name).where(User.username.in_(wanted)))
+    return {username: name or username for username, name in rows}
+
+
 def active_staff(s: Session) -> list[User]:
     """Active staff members, by name, for the assign and escalate pickers."""
     stmt = (select(User).where(User.active.is_(True), User.role.in_([r.value for r in STAFF_ROLES]))

@@ -313,6 +313,8 @@ def detail_page(incident: Incident, status: int = 200, **given: FlaskForm) -> An
         sla_state=sla_of(incident), reopen_until=deadline, related=queries.related_incidents(s, incident),
         leased_line=incident.service == "leased_line",
         portal=portal_context(s, incident),
+        people=queries.display_names(s, [v for ev in incident.events if ev.field == "assignee"
+                                         for v in (ev.old, ev.new)]),
     ), status
 
 

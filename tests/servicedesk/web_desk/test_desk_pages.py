@@ -216,6 +216,8 @@ def test_queue_tabs_filters_masked_phones_and_bulk_assign(s, page, agent, lead, 
     s.expire_all()
     assert a.assignee_id == lead.id and b.assignee_id == lead.id
     assert "2 incidents assigned to 王强." in text(desk.get("/desk/incidents"))
+    history = plain(desk.get(f"/desk/incidents/{a.id}"))
+    assert "Assignee: 李娜 → 王强" in history and "→ wang.qiang" not in history  # the history names people
     r = desk.post("/desk/incidents/bulk-assign", data={"ids": [str(a.id)], "assignee": "",
                                                         f"version-{a.id}": str(before[a.id])})
     s.expire_all()
