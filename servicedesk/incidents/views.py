@@ -84,6 +84,8 @@ FIELD_LABELS: dict[str, Any] = {
     "duplicates": _l("Duplicates"), "follow_up": _l("Followed up by"), "repeat_of": _l("Follows"),
     "audit": _l("Outcome"),
 }
+# How a fix was verified, as the history's verify and reject_fix notes begin ("self: 好了。").
+VERIFY_METHOD_LABELS: dict[str, Any] = {"self": _l("Confirmed in self-service"), "callback": _l("Call-back (回访)")}
 PER_PAGE = 25
 # Solutions an agent may link from the page search: approved ones and colleagues' work in progress.
 LINKABLE_STATUSES = "approved,in_review,draft"
@@ -111,6 +113,16 @@ def aware(value: datetime | None) -> datetime | None:
 def local(value: datetime | None) -> datetime | None:
     """A stored time as the naive local time a datetime-local input shows."""
     return value.astimezone(desk_zone()).replace(tzinfo=None) if value is not None else None
+
+
+def event_note(action: str, note: str) -> str:
+    """A history note as the page shows it: a verification's method in words, not its code."""
+    if action in ("verify", "reject_fix"):
+        method, _sep, text = note.partition(": ")
+        label = VERIFY_METHOD_LABELS.get(method)
+        if label is not None:
+            return f"{label}: {text}" if text else str(label)
+    return note
 
 
 def sla_of(incident: Incident) -> str:
@@ -313,6 +325,7 @@ def detail_page(incident: Incident, status: int = 200, **given: FlaskForm) -> An
         sla_state=sla_of(incident), reopen_until=deadline, related=queries.related_incidents(s, incident),
         leased_line=incident.service == "leased_line",
         portal=portal_context(s, incident),
+        event_note=event_note,
         people=queries.display_names(s, [v for ev in incident.events if ev.field == "assignee"
                                          for v in (ev.old, ev.new)]),
     ), status

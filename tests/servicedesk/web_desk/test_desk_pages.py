@@ -225,6 +225,16 @@ def test_queue_tabs_filters_masked_phones_and_bulk_assign(s, page, agent, lead, 
     assert "changed since the list was shown" in text(desk.get("/desk/incidents"))
 
 
+def test_history_says_in_words_how_a_fix_was_verified(s, page, agent, lead, subscriber):
+    inc = factories.resolved_incident(agent, subscriber, factories.approved_article(agent, lead))
+    svc.verify_incident(s, inc, agent, accepted=False, comment="还是没信号", method="callback")
+    svc.resolve_incident(s, inc, agent, "重新熔接")
+    svc.verify_incident(s, inc, subscriber, accepted=True, comment="好了")
+    history = plain(page(agent).get(f"/desk/incidents/{inc.id}"))
+    assert "Call-back (回访): 还是没信号" in history and "Confirmed in self-service: 好了" in history
+    assert "callback:" not in history and "self:" not in history  # the stored codes stay out of the page
+
+
 def test_notifications_page_and_count_in_the_nav(s, page, agent, subscriber, zone):
     late = factories.incident(subscriber, zone="CD-01", title="超时未修")
     late.resolve_by = late.created_at - timedelta(minutes=1)
