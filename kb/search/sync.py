@@ -5,15 +5,16 @@ sees it and the articles containing an added or removed word; after the commit t
 loads that lexicon first, then writes those articles, so they are cut with the new words.
 
 Text the database keeps cut (an application's own word tables) follows in the same transaction:
-when a flush adds or removes words and an on_words hook is installed, this process takes the
-transaction's lexicon at once and the hook rewrites what holds those words; the lexicon the
-process had is put back if the transaction rolls back.
+when a flush adds or removes words and an on_words hook is installed, the hook rewrites what holds
+those words inside that flush, with this process cutting as the transaction says for just that
+long; the words come into force for good after the commit, as above.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event, inspect, select
@@ -42,7 +43,6 @@ TouchFinder = Callable[[Session], Iterable[int]]
 WordsHook = Callable[[Session, set[str]], object]
 
 _FRAMES = "kb_index_frames"
-_RESTORE = "kb_lexicon_restore"  # the lexicon this process had before a flush took the transaction's
 _ARTICLE_ATTRS = ("status", "live_revision_id", "type", "updated_at")
 
 
@@ -91,22 +91,17 @@ def documents(s: Session, articles: Iterable[Article], count_incidents: Counter 
         yield article_document(article, counts.get(article.id, 0))
 
 
-def _take_lexicon_now(s: Session, snapshot: Snapshot) -> None:
-    """Makes this process cut with the transaction's lexicon before the commit, remembering the one it had."""
-    if _RESTORE not in s.info:
-        s.info[_RESTORE] = (applied_snapshot(), loaded_version())
+@contextmanager
+def _cutting_with(snapshot: Snapshot) -> Iterator[None]:
+    """This process cuts with snapshot inside the block, then as before (whether or not it commits later)."""
+    before, loaded = applied_snapshot(), loaded_version()
     apply_snapshot(snapshot)
-
-
-def _give_lexicon_back(s: Session, keep: bool) -> None:
-    """At the end of the transaction: the lexicon taken at flush stays (keep) or the one before is put back."""
-    restore = s.info.pop(_RESTORE, None)
-    if restore is None or keep:
-        return
-    before, loaded = restore
-    apply_snapshot(before)
-    if loaded is None:
-        forget_loaded()
+    try:
+        yield
+    finally:
+        apply_snapshot(before)
+        if loaded is None:
+            forget_loaded()
 
 
 def install_sync(target: Any, get_index: IndexGetter, *, count_incidents: Counter | None = None,
@@ -116,7 +111,7 @@ def install_sync(target: Any, get_index: IndexGetter, *, count_incidents: Counte
     Changes are collected at flush (documents built from the flushed state), written to the
     index after the outermost commit, and dropped on rollback; a rolled-back savepoint drops
     only what was collected inside it. on_words(session, words) is called in the flush that
-    adds or removes dictionary words, with the analyzer already cutting as the transaction says.
+    adds or removes dictionary words, with the analyzer cutting as the transaction says while it runs.
     """
 
     def after_flush(s: Session, _ctx: Any) -> None:
@@ -155,8 +150,8 @@ def install_sync(target: Any, get_index: IndexGetter, *, count_incidents: Counte
                 frame.touched |= articles_mentioning(s, frame.words)
                 frame.lexicon = read_snapshot(s)
                 if on_words is not None and frame.words:
-                    _take_lexicon_now(s, frame.lexicon)
-                    on_words(s, set(frame.words))
+                    with _cutting_with(frame.lexicon):
+                        on_words(s, set(frame.words))
             frame.words.clear()
             frame.lexicon_changed = False
         ids = sorted(frame.touched - frame.deletes)
@@ -174,7 +169,6 @@ def install_sync(target: Any, get_index: IndexGetter, *, count_incidents: Counte
 
     def after_transaction_end(s: Session, tx: Any) -> None:
         if not tx.nested:
-            _give_lexicon_back(s, keep=False)  # ended without a commit (closed): as a rollback
             return
         frames = _frames(s)
         for i in range(len(frames) - 1, 0, -1):
@@ -188,10 +182,11 @@ def install_sync(target: Any, get_index: IndexGetter, *, count_incidents: Counte
         if s.in_nested_transaction():
             return  # a savepoint released: its changes are not committed yet (after_transaction_end)
         frames = s.info.pop(_FRAMES, None) or []
-        root = frames[0] if frames else _Frame(None)
+        if not frames:
+            return
+        root = frames[0]
         for child in frames[1:]:
             root.absorb(child)
-        _give_lexicon_back(s, keep=root.lexicon is not None)
         if root.lexicon is not None:
             # Before the documents are written: they are analysed with the words in force.
             apply_snapshot(root.lexicon)
@@ -220,7 +215,6 @@ def install_sync(target: Any, get_index: IndexGetter, *, count_incidents: Counte
                     frame.rolled_back = True
             return
         s.info.pop(_FRAMES, None)
-        _give_lexicon_back(s, keep=False)
 
     event.listen(target, "after_flush", after_flush)
     event.listen(target, "after_flush_postexec", after_flush_postexec)
