@@ -98,11 +98,9 @@ def batches(rows: Iterator[dict[str, Any]], size: int = 20_000) -> Iterator[list
 
 def generate(engine: Engine, n_incidents: int, n_subscribers: int, seed: int = 7) -> dict[str, Any]:
     """Fills a fresh schema; returns ids the measurements need."""
-    import kb.lexicon  # noqa: F401
-    import servicedesk.incidents.models
-    import servicedesk.org.models
-    import servicedesk.portal.models
-    import servicedesk.users.models  # noqa: F401
+    from servicedesk.db import load_models
+
+    load_models()
     from kb.models import Article, ArticleRevision
     from servicedesk.incidents.models import Incident, IncidentEvent
     from servicedesk.incidents.sla import DEFAULT_RULES
@@ -229,11 +227,9 @@ def fill_terms(conn: Connection) -> int:
 def ensure_schema(engine: Engine, refill_terms: bool = False) -> None:
     """On a reused database: the tables and indexes the models gained since it was generated, and (asked,
     or none there) the title word index written again by the current rules."""
-    import kb.lexicon  # noqa: F401
-    import servicedesk.incidents.models
-    import servicedesk.org.models
-    import servicedesk.portal.models
-    import servicedesk.users.models  # noqa: F401
+    from servicedesk.db import load_models
+
+    load_models()
     from servicedesk.incidents.sla import DEFAULT_RULES
     from servicedesk.incidents.terms import NO_PARALLEL
     from servicedesk.org.models import SlaPolicyRule

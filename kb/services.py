@@ -311,9 +311,9 @@ def record_helpful(s: Session, article: Article) -> int:
     return int(s.scalar(select(Article.helpful_count).where(Article.id == article.id)) or 0)
 
 
-def record_view(s: Session, article: Article) -> None:
-    """Counts one reading of the article, safely under concurrent readers."""
-    s.execute(update(Article).where(Article.id == article.id).values(view_count=Article.view_count + 1))
+def record_view(s: Session, article_id: int) -> None:
+    """Counts one reading of the article, safely under concurrent readers (one UPDATE, no read first)."""
+    s.execute(update(Article).where(Article.id == article_id).values(view_count=Article.view_count + 1))
 
 
 def restore_revision(s: Session, article: Article, actor: Actor, number: int,

@@ -5,14 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, pool
 
-import kb.lexicon
-import kb.models  # noqa: F401
-import servicedesk.incidents.models
-import servicedesk.org.models
-import servicedesk.portal.models
-import servicedesk.users.models  # noqa: F401
 from kb.orm import Base
-from servicedesk.db import make_engine
+from servicedesk.db import load_models, make_engine
+
+load_models()
 
 config = context.config
 target_metadata = Base.metadata

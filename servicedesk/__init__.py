@@ -26,11 +26,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(instance)
 
-    from servicedesk import attachments, db, i18n, search
+    from servicedesk import attachments, db, i18n, search, shared
     from servicedesk.auth import setup as auth_setup
     from servicedesk.extensions import csrf
 
     db.init_app(app)
+    shared.init_app(app)
     csrf.init_app(app)
     auth_setup.init_app(app)
     i18n.init_app(app)

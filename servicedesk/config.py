@@ -60,6 +60,10 @@ def default_config() -> dict[str, Any]:
         "SLA_HOLIDAYS": os.environ.get("SLA_HOLIDAYS", ""),
         "REOPEN_WINDOW_DAYS": int(os.environ.get("REOPEN_WINDOW_DAYS", 7)),
         "JSON_SORT_KEYS": False,
+        # Shared between processes and nodes (token-use stamps, login throttling); in-process without it.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # How often each process looks for index changes committed elsewhere (seconds; 0: never).
+        "INDEX_POLL_SECONDS": float(os.environ.get("SERVICEDESK_INDEX_POLL", 0.25)),
     }
 
 
@@ -75,6 +79,8 @@ def config_for_tests(tmp: Path, database_url: str) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "SERVER_NAME": None,
+        "REDIS_URL": "",
+        "INDEX_POLL_SECONDS": 0,  # the suite's session sees its own uncommitted rows; no poller thread
     }
 
 

@@ -2,21 +2,69 @@
 
 from __future__ import annotations
 
+import importlib
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask
-from sqlalchemy import Engine, create_engine, event, func, inspect, make_url
+from flask import Flask, current_app, g, has_app_context, request
+from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from kb.orm import Base
 
-__all__ = ["Base", "func", "init_app", "inspect_history", "make_engine", "session"]
+__all__ = ["Base", "ReadOnlyWrite", "func", "init_app", "inspect_history", "load_models", "make_engine", "reading",
+           "session", "side_session", "write_later", "writing"]
+
+log = logging.getLogger(__name__)
 
 session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Whether the transactions begun in this context will write. SQLite fails at once, whatever its busy
+# timeout, when a transaction that began by reading wants to write after another connection committed
+# (its snapshot is stale). So a transaction that may write takes the write lock up front (BEGIN
+# IMMEDIATE) and waits its turn; one that only reads begins deferred and never blocks a writer (WAL).
+# Requests with a safe method only read; everything else (unsafe requests, CLI commands, scripts) may write.
+_write_intent: ContextVar[bool] = ContextVar("servicedesk_write_intent", default=True)
+
+
+class ReadOnlyWrite(RuntimeError):
+    """A flush with changes in a context that declared it only reads (a GET request, say)."""
+
+
+@contextmanager
+def _intent(write: bool) -> Iterator[None]:
+    token = _write_intent.set(write)
+    try:
+        yield
+    finally:
+        _write_intent.reset(token)
+
+
+def reading() -> Any:
+    """Transactions begun inside only read: on SQLite they begin deferred and never take the write lock."""
+    return _intent(False)
+
+
+def writing() -> Any:
+    """Transactions begun inside may write: on SQLite they take the write lock when they begin."""
+    return _intent(True)
+
+
+def intends_write() -> bool:
+    return _write_intent.get()
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with SQLite made to behave: foreign keys on, WAL, real SAVEPOINTs."""
+    """An engine with SQLite made to behave: foreign keys on, WAL, real SAVEPOINTs, writers queueing for the
+    lock up front. On every database, a context that declared it only reads is refused a write."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
@@ -33,18 +81,80 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        if make_url(url).get_driver_name() == "psycopg":
+            # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for any values:
+            # a plan blind to how many ids a title search's array holds (the queue's page took 9.7 ms at 1M
+            # incidents, 1.3 ms planned for its values). Unprepared, every statement is planned for its values.
+            # The server's own cached plans (foreign-key checks) are untouched: plan_cache_mode=force_custom_plan
+            # on the connection did that too, and made flask sla check 2.5x slower.
+            kwargs.setdefault("connect_args", {"prepare_threshold": None})
+        engine = create_engine(url, **kwargs)
+    event.listen(engine, "before_cursor_execute", _refuse_writes_when_reading)
+    return engine
 
-        return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    if make_url(url).get_driver_name() == "psycopg":
-        # psycopg prepares a statement run five times, and PostgreSQL may then plan it once for any values:
-        # a plan blind to how many ids a title search's array holds (the queue's page took 9.7 ms at 1M
-        # incidents, 1.3 ms planned for its values). Unprepared, every statement is planned for its values.
-        # The server's own cached plans (foreign-key checks) are untouched: plan_cache_mode=force_custom_plan
-        # on the connection did that too, and made flask sla check 2.5x slower.
-        kwargs.setdefault("connect_args", {"prepare_threshold": None})
-    return create_engine(url, **kwargs)
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def _refuse_writes_when_reading(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if _write_intent.get() or not statement.lstrip()[:7].upper().startswith(_WRITES):
+        return
+    message = ("a request that only reads (GET) tried to write; write in an unsafe request, "
+               "in db.writing(), or later with db.write_later()")
+    if has_app_context() and current_app.testing:
+        raise ReadOnlyWrite(message)
+    log.warning(message + " (%s)", statement[:80])
+
+
+def side_session() -> Session:
+    """A session apart from the request's, on its own connection (its own transaction), for bookkeeping
+    that must neither wait for nor be undone with the request's work. Under the test-suite, whose
+    session is bound to one connection, it nests in a savepoint of that connection instead."""
+    bind = session.get_bind()
+    if isinstance(bind, Connection):
+        return Session(bind=bind, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    return Session(bind=bind, expire_on_commit=False)
+
+
+Bookkeeping = Callable[[Session], object]
+_later: queue.SimpleQueue[tuple[Engine, Bookkeeping]] = queue.SimpleQueue()
+_later_pid: int | None = None
+_later_lock = threading.Lock()
+
+
+def write_later(work: Bookkeeping) -> None:
+    """Runs work(session) and commits it in a transaction of its own, after and apart from the request's:
+    for bookkeeping a read may cause (a view counted, a token's use stamped) that must neither make the
+    read wait for the write lock nor fail it. A background thread of this process writes it (what fails
+    is logged; what is queued when the process stops is lost). Under the test-suite, whose session is
+    bound to one connection, it runs at once in a savepoint of that connection."""
+    bind = session.get_bind()
+    if isinstance(bind, Connection):
+        with writing(), side_session() as s:
+            work(s)
+            s.commit()
+        return
+    global _later_pid
+    with _later_lock:
+        if _later_pid != os.getpid():  # first use in this process (or a forked worker)
+            _later_pid = os.getpid()
+            threading.Thread(target=_write_queued, name="servicedesk-write-later", daemon=True).start()
+    assert isinstance(bind, Engine)
+    _later.put((bind, work))
+
+
+def _write_queued() -> None:
+    while True:
+        engine, work = _later.get()
+        try:
+            with writing(), Session(bind=engine, expire_on_commit=False) as s:
+                work(s)
+                s.commit()
+        except Exception:
+            log.warning("background bookkeeping write failed", exc_info=True)
 
 
 def init_app(app: Flask) -> None:
@@ -52,10 +162,32 @@ def init_app(app: Flask) -> None:
     app.extensions["sqlalchemy_engine"] = engine
     session.configure(bind=engine)
 
+    @app.before_request
+    def _declare_intent() -> None:
+        g._write_intent_token = _write_intent.set(request.method not in SAFE_METHODS)
+
+    @app.teardown_request
+    def _end_intent(_exc: BaseException | None) -> None:
+        token = g.pop("_write_intent_token", None)
+        if token is not None:
+            # ValueError: set in another context (a server that moved the request): nothing to undo.
+            with suppress(ValueError):
+                _write_intent.reset(token)
+
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:
         # Whatever a request left uncommitted is rolled back here.
         session.remove()
+
+
+MODEL_MODULES = ("kb.models", "kb.lexicon", "kb.search.changelog", "servicedesk.users.models",
+                 "servicedesk.org.models", "servicedesk.incidents.models", "servicedesk.portal.models")
+
+
+def load_models() -> None:
+    """Imports every model module, so Base.metadata holds the whole schema (Alembic, create_all)."""
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
 
 
 def inspect_history(obj: Any, attr: str) -> list[Any]:

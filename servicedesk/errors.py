@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -75,6 +75,27 @@ def register(app: Flask) -> None:
         if wants_json():
             return json_error(409, "integrity_conflict", message)
         return _page(409, message)
+
+    @app.errorhandler(OperationalError)
+    def _operational(exc: OperationalError) -> Any:
+        db.session.rollback()
+        from servicedesk.incidents.services import concurrent_change
+
+        if concurrent_change(exc) is not None:
+            # Lost a race for a lock (a deadlock broken, a lock wait that ran out): the person tries again.
+            log.warning("concurrent change: %s", exc.orig)
+            message = _("Someone else changed this record at the same time; reload it and try again.")
+            if wants_json():
+                return json_error(409, "concurrent_change", message)
+            return _page(409, message)
+        log.exception("database unavailable on %s %s", request.method, request.path)
+        message = _("The database is not answering; nothing was changed. Try again in a moment.")
+        if wants_json():
+            response = json_error(503, "database_unavailable", message)
+        else:
+            response = app.make_response(_page(503, message))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:

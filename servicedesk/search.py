@@ -1,8 +1,13 @@
-"""The app's handle on the knowledge-base index."""
+"""The app's handle on the knowledge-base index, and the thread that keeps it following the database."""
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Flask, current_app, has_app_context, request
 from sqlalchemy import select
@@ -11,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from kb.lexicon import refresh_lexicon
 from kb.models import Article
+from kb.search import changelog
 from kb.search.index import SearchIndex
-from kb.search.sync import install_sync, rebuild_index, reconcile_index
+from kb.search.sync import catch_up, install_sync, lag, rebuild_index, reconcile_index
 from servicedesk import db
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.services import incident_counts_for
@@ -48,6 +54,12 @@ def load_lexicon() -> bool:
     return refresh_lexicon(db.session())
 
 
+def _follow_from_first_request() -> None:
+    # Servers that start workers themselves (run.py's gunicorn) start the follower at boot; any other
+    # WSGI server gets it with its first request.
+    start_follower(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
 def _load_lexicon_for_request() -> None:
     if request.endpoint == "static":
         return
@@ -60,14 +72,94 @@ def _load_lexicon_for_request() -> None:
         log.warning("could not check the search lexicon version", exc_info=True)
 
 
+@contextmanager
+def _reading_session() -> Iterator[Session]:
+    """A session of its own for reading the change log and the articles it names."""
+    with db.reading(), db.side_session() as s:
+        yield s
+
+
 def init_app(app: Flask) -> None:
     global _installed
     app.extensions["kb_index"] = SearchIndex(app.config["INDEX_DIR"])
     app.before_request(_load_lexicon_for_request)
+    app.before_request(_follow_from_first_request)
     if not _installed:
-        install_sync(db.session, _index_or_none, count_incidents=incident_counts_for,
+        install_sync(db.session, _index_or_none, open_session=_reading_session, count_incidents=incident_counts_for,
                      touched_elsewhere=_articles_whose_use_changed, on_words=recut_titles)
         _installed = True
+
+
+def catch_up_index(timeout: float = 5.0) -> int:
+    """Writes into this node's index whatever was committed (by any process or node) and is not there yet."""
+    return catch_up(_reading_session, current_index(), count_incidents=incident_counts_for, timeout=timeout)
+
+
+def index_lag() -> tuple[int, float | None]:
+    """How many committed changes this node's index lacks, and how long the oldest has waited (seconds)."""
+    with _reading_session() as s:
+        return lag(s, current_index())
+
+
+# -- the follower: one thread per process ---------------------------------------------------------
+
+_follower_lock = threading.Lock()
+_follower_pid: int | None = None
+PRUNE_EVERY_SECONDS = 3600
+
+
+def start_follower(app: Flask) -> bool:
+    """Starts this process's follower thread (once per process, again after a fork); False when polling is off."""
+    global _follower_pid
+    interval = float(app.config.get("INDEX_POLL_SECONDS") or 0)
+    if interval <= 0:
+        return False
+    with _follower_lock:
+        if _follower_pid == os.getpid():
+            return True
+        _follower_pid = os.getpid()
+    threading.Thread(target=_follow, args=(app, interval), name="kb-index-follower", daemon=True).start()
+    return True
+
+
+def _follow(app: Flask, interval: float) -> None:
+    last_prune = time.monotonic()
+    failing = False
+    while True:
+        time.sleep(interval)
+        try:
+            with app.app_context():
+                try:
+                    follow_once()
+                    if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
+                        last_prune = time.monotonic()
+                        prune_changes()
+                finally:
+                    db.session.remove()
+            failing = False
+        except Exception:
+            if not failing:  # say it once, not four times a second
+                log.exception("search index follower: catching up failed; retrying")
+            failing = True
+
+
+def follow_once() -> int:
+    """One look at the change log: catches up when the database holds changes this node's index lacks."""
+    ix = current_index()
+    with _reading_session() as s:
+        top = changelog.head(s).seq
+    applied = ix.applied_seq()
+    if applied is not None and applied == top:
+        return 0
+    return catch_up_index(timeout=1.0)
+
+
+def prune_changes() -> int:
+    """Drops change-log rows older than a week (nodes away longer compare their whole index on return)."""
+    with db.writing(), db.side_session() as s:
+        gone = changelog.prune(s)
+        s.commit()
+    return gone
 
 
 def reindex(progress: object = None) -> int:
@@ -77,12 +169,14 @@ def reindex(progress: object = None) -> int:
 
 
 def repair_index() -> int:
-    """Start-up: an empty or lost index is rebuilt, else what a crash between commit and index
-    update left stale is rewritten. Returns how many articles were written."""
+    """Start-up: an empty or lost index is rebuilt, else the change log is caught up and the whole
+    index compared with the database (what an older version or a hand-edit left stale is rewritten).
+    Returns how many articles were written."""
     s = db.session()
     ix = current_index()
     if int(s.scalar(select(db.func.count()).select_from(Article)) or 0) and ix.doc_count() == 0:
         return reindex()
-    repaired = reconcile_index(s, ix, count_incidents=incident_counts_for)
+    repaired = catch_up_index(timeout=60.0)
+    repaired += reconcile_index(s, ix, count_incidents=incident_counts_for)
     ix.warm()  # scope and facet sets, so the first searches are not the slow ones
     return repaired

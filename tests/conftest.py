@@ -35,13 +35,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
-    import kb.lexicon
-    import kb.models  # noqa: F401
-    import servicedesk.incidents.models
-    import servicedesk.org.models
-    import servicedesk.portal.models
-    import servicedesk.users.models  # noqa: F401
-
+    db.load_models()
     eng = db.make_engine(database_url)
     with eng.begin() as conn:
         if eng.dialect.name == "postgresql":

@@ -1,4 +1,4 @@
-"""The first README command: run.py prepares a fresh instance and serves the desk with waitress."""
+"""The first README command: run.py prepares a fresh instance and serves it (gunicorn; waitress where it cannot)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,10 +60,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_serves_with_waitress(tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", ["gunicorn", "waitress"])
+def test_serves_ready_to_use(tmp_path: Path, server: str) -> None:
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "run.py"), "--port", str(port), "--admin-password-stdin"],
+        [sys.executable, str(ROOT / "run.py"), "--port", str(port), "--admin-password-stdin", "--server", server,
+         "--workers", "2"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         env=_env(tmp_path / "i"), cwd=tmp_path,
     )
@@ -74,12 +78,17 @@ def test_serves_with_waitress(tmp_path: Path) -> None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2) as resp:
                     body = json.loads(resp.read())
-                    server = resp.headers.get("Server", "")
+                    header = resp.headers.get("Server", "")
                 break
             except OSError:
                 time.sleep(0.2)
-        assert body == {"status": "ok", "database": "ok", "index": "ok"}
-        assert "waitress" in server.lower() or "servicedesk" in server.lower()
+        assert body == {"status": "ok", "database": "ok", "index": "ok", "index_lag": 0, "index_lag_seconds": 0.0}
+        if server == "waitress":
+            assert header == "servicedesk"
+        else:
+            assert header == "gunicorn"
+            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            assert len(children) == 2  # two worker processes under the master
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -13,7 +13,8 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,12 @@ SORTS = ("relevance", "newest", "most_used")
 FIELD_ALIASES = _FIELD_ALIASES
 VERSION_FILE = "kb_schema_version"
 LEXICON_FILE = "kb_lexicon_version"
+APPLIED_FILE = "kb_applied_seq"  # the number of the last database change written into this index
+SYNC_LOCK_FILE = "kb_sync.lock"
+
+
+class LockTimeout(Exception):
+    """Another process (or thread) held the index's sync lock for longer than we would wait."""
 
 whoosh_fixes.install()
 
@@ -82,6 +89,7 @@ class SearchIndex:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self._write_lock = threading.RLock()
+        self._sync_lock = threading.Lock()
         self._view_lock = threading.Lock()
         self._view: View | None = None
         self._caches = Caches()
@@ -180,6 +188,33 @@ class SearchIndex:
         """Records that every document affected by the lexicon of this version was written with it."""
         (self.path / LEXICON_FILE).write_text(version)
 
+    # -- following the database ---------------------------------------------------------------------
+    @contextmanager
+    def sync_lock(self, timeout: float = 5.0) -> Iterator[None]:
+        """Held while catching up with the database, by one thread of one process at a time: the processes
+        of a node share the index folder, so they take turns through a lock file (flock)."""
+        deadline = time.monotonic() + timeout
+        if not self._sync_lock.acquire(timeout=max(timeout, 0.0)):
+            raise LockTimeout(str(self.path))
+        try:
+            with _file_lock(self.path / SYNC_LOCK_FILE, deadline):
+                yield
+        finally:
+            self._sync_lock.release()
+
+    def applied_seq(self) -> int | None:
+        """The number of the last database change this index holds; None when it never followed the log."""
+        try:
+            return int((self.path / APPLIED_FILE).read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+    def set_applied_seq(self, seq: int) -> None:
+        """Records (atomically) that every database change up to seq is in the index."""
+        tmp = self.path / f"{APPLIED_FILE}.{os.getpid()}.{threading.get_ident()}"
+        tmp.write_text(str(seq))
+        os.replace(tmp, self.path / APPLIED_FILE)
+
     # -- writing -----------------------------------------------------------------------------------
     def apply(self, upserts: Iterable[dict[str, Any]], deletes: Iterable[int] = ()) -> None:
         """Writes these documents and removes these ids in one commit."""
@@ -228,7 +263,13 @@ class SearchIndex:
         with self._merge_lock:
             if self._merger is not None and self._merger.is_alive():
                 return
-            if not merging.plan(self._ix._read_toc().segments):
+            try:
+                segments = self._ix._read_toc().segments
+            except OSError:
+                # Another process committed and cleaned up the table of contents we were about to read:
+                # its own publish schedules the merge. The documents are written either way.
+                return
+            if not merging.plan(segments):
                 return
             self._merger = threading.Thread(target=self._merge_in_background, name="kb-index-merge", daemon=True)
             self._merger.start()
@@ -359,3 +400,26 @@ class SearchIndex:
                 summary=str(stored.get("summary", "")),
             ))
         return SearchResult(items=items, total=outcome.total, page=page, per_page=per_page, facets=outcome.facets)
+
+
+@contextmanager
+def _file_lock(path: Path, deadline: float) -> Iterator[None]:
+    """An exclusive lock on path between processes (and between open files of one process)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: one process serves, and the thread lock above is enough
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(str(path)) from None
+                time.sleep(0.005)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock

@@ -20,10 +20,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from kb.errors import DomainError, Forbidden, NotFound, ValidationError
 from kb.validation import MAX_ID
 from servicedesk import db
-from servicedesk.auth.setup import bearer_presented, current
+from servicedesk.auth.setup import bearer_presented, current, user_for_bearer
 from servicedesk.extensions import csrf
 from servicedesk.users.models import User
-from servicedesk.users.services import user_for_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -79,10 +78,9 @@ def guard() -> None:
     if access == "open":
         return
     if bearer_presented():
-        user = user_for_token(db.session(), request.headers["Authorization"][7:].strip())
+        user = user_for_bearer()
         if user is None:
             raise Unauthorized("The bearer token is unknown, revoked, or its account is locked.")
-        db.session.commit()  # last_used_at
         # Flask-Login would prefer a session user over the token; make current_user the token's user.
         g._login_user = user
         g.token_auth = True

@@ -1,4 +1,5 @@
-"""Liveness for load balancers and monitoring: the database answers and the search index opens."""
+"""Liveness for load balancers and monitoring: the database answers, the search index opens, and how far
+this node's index lags behind the database's change log (changes, and the seconds the oldest has waited)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from servicedesk import db
 from servicedesk.api import bp
 from servicedesk.api.common import open_endpoint
-from servicedesk.search import current_index
+from servicedesk.search import current_index, index_lag
 
 log = logging.getLogger(__name__)
 
@@ -27,5 +28,13 @@ def health() -> tuple[dict[str, Any], int]:
         db.session.rollback()
         database = "error"
     index = "ok" if current_index().check() else "error"
+    lag: int | None = None
+    waited: float | None = None
+    if database == "ok":
+        try:
+            lag, waited = index_lag()
+        except SQLAlchemyError:
+            log.exception("health: reading the index change log failed")
     ok = database == "ok" and index == "ok"
-    return {"status": "ok" if ok else "error", "database": database, "index": index}, 200 if ok else 503
+    return {"status": "ok" if ok else "error", "database": database, "index": index, "index_lag": lag,
+            "index_lag_seconds": round(waited, 3) if waited is not None else None}, 200 if ok else 503

@@ -41,11 +41,11 @@ LIST_OPTIONS = (selectinload(Incident.assignee), selectinload(Incident.reporter)
                 selectinload(Incident.group), selectinload(Incident.subscriber), selectinload(Incident.repeat_of))
 
 
-def load_incident(incident_id: int) -> Incident:
-    """The incident if it exists and the caller may see it; otherwise 404."""
+def load_incident(incident_id: int, *, for_update: bool = False) -> Incident:
+    """The incident if it exists and the caller may see it; otherwise 404. for_update: see svc.get_incident."""
     if not id_exists(incident_id):
         raise NotFound("No such incident.")
-    return svc.get_incident(session(), user(), incident_id)
+    return svc.get_incident(session(), user(), incident_id, for_update=for_update)
 
 
 def incident_json(i: Incident) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def incident_json(i: Incident) -> dict[str, Any]:
 def load_for_change(incident_id: int, data: dict[str, Any]) -> Incident:
     """The incident to act on; when the body names the "version" the caller saw, it must still be current."""
     version = int_value(data, "version", required=False)
-    i = load_incident(incident_id)
+    i = load_incident(incident_id, for_update=True)  # two callers at once take turns; the second sees the first
     if version is not None and version != i.version:
         raise Conflict(f"The incident changed since you read it (version {version}, now {i.version}); "
                        "reload it and try again.", code="stale_version",

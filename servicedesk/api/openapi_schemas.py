@@ -219,7 +219,11 @@ SCHEMAS: J = {
                                ("code", "message", "fields"))}, ("error",)),
     "Health": obj({"status": {"type": "string", "enum": ["ok", "error"]},
                    "database": {"type": "string", "enum": ["ok", "error"]},
-                   "index": {"type": "string", "enum": ["ok", "error"]}}, ("status", "database", "index")),
+                   "index": {"type": "string", "enum": ["ok", "error"]},
+                   "index_lag": {**null(INT), "description": "Committed changes this node's index does not hold yet"},
+                   "index_lag_seconds": {**null({"type": "number"}),
+                                         "description": "How long the oldest of them has waited"}},
+                  ("status", "database", "index")),
     "ArticleInput": input_obj({"type": enum(ArticleType), **CONTENT}, ("type", "title")),
     "ArticlePatch": input_obj({"type": enum(ArticleType), **CONTENT, "version": {
         "type": "integer", "description": "The article's 'version' you edited; 409 edit_conflict if it moved on"}}),

@@ -11,10 +11,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kb.actors import Role
-from servicedesk import db
+from servicedesk import db, shared
 from servicedesk.extensions import login_manager
 from servicedesk.users.models import User
-from servicedesk.users.services import user_for_token
+from servicedesk.users.services import stamp_token_use, token_for_secret
+
+TOKEN_STAMP_SECONDS = 300  # a token's last use is recorded at most this often
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,19 +34,30 @@ def init_app(app: Flask) -> None:
         return user if user is not None and user.active else None
 
     @login_manager.request_loader
-    def _load_from_token(req: Any) -> User | None:
-        header = req.headers.get("Authorization", "")
-        if not header.lower().startswith("bearer "):
+    def _load_from_token(_req: Any) -> User | None:
+        if not bearer_presented():
             return None
-        user = user_for_token(db.session(), header[7:].strip())
+        user = user_for_bearer()
         if user is not None:
             g.token_auth = True
-            db.session.commit()  # last_used_at
         return user
 
 
 def bearer_presented() -> bool:
     return request.headers.get("Authorization", "").lower().startswith("bearer ")
+
+
+def user_for_bearer() -> User | None:
+    """The active user of the request's bearer token, or None. Reading never writes: the token's last
+    use is stamped at most every TOKEN_STAMP_SECONDS (across nodes when Redis is shared), apart from
+    the request's transaction, so it neither waits for the write lock nor fails the request."""
+    token = token_for_secret(db.session(), request.headers.get("Authorization", "")[7:].strip())
+    if token is None:
+        return None
+    if shared.store().claim(f"token-used:{token.id}", TOKEN_STAMP_SECONDS):
+        token_id = token.id
+        db.write_later(lambda s: stamp_token_use(s, token_id))
+    return token.user
 
 
 def current() -> User | None:

@@ -121,8 +121,8 @@ def search() -> Any:
 def article(article_id: int) -> Any:
     s = db.session()
     art = kb_services.get_article(s, current(), article_id)
-    kb_services.record_view(s, art)
-    db.session.commit()
+    article_id = art.id
+    db.write_later(lambda later: kb_services.record_view(later, article_id))  # a read; the count follows
     staff = is_staff(current())
     linked, linked_total = queries.incidents_for_article(s, art.id) if staff else ([], 0)
     reviews = sorted((r for rev in art.revisions for r in rev.reviews), key=lambda r: r.decided_at, reverse=True)

@@ -6,7 +6,7 @@ import hashlib
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from kb.actors import Role
@@ -138,12 +138,22 @@ def revoke_token(s: Session, user: User, token_id: int) -> None:
     s.flush()
 
 
-def user_for_token(s: Session, secret: str) -> User | None:
-    """The active user a bearer token belongs to, or None."""
+def token_for_secret(s: Session, secret: str) -> ApiToken | None:
+    """The token a bearer secret names when its user is active, else None; reads only."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = s.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret)))
     if token is None or not token.user.active:
         return None
-    token.last_used_at = utcnow()
-    return token.user
+    return token
+
+
+def user_for_token(s: Session, secret: str) -> User | None:
+    """The active user a bearer token belongs to, or None; reads only."""
+    token = token_for_secret(s, secret)
+    return token.user if token is not None else None
+
+
+def stamp_token_use(s: Session, token_id: int) -> None:
+    """Records that the token was used now (one UPDATE, no read first)."""
+    s.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=utcnow()))

@@ -18,6 +18,7 @@ from kb.actors import Role
 from kb.errors import Conflict, DomainError
 from kb.models import Article, ArticleRevision
 from kb.orm import Base, utcnow
+from servicedesk import db
 from servicedesk.incidents import services as svc
 from servicedesk.incidents.models import Incident, IncidentEvent
 from servicedesk.incidents.workflow import IncidentStatus
@@ -82,7 +83,11 @@ def _race(make: Callable[[], Session], incident_id: int, *moves: Callable[[Sessi
     def run(n: int, move: Callable[[Session, Incident], Any]) -> None:
         s = make()
         try:
-            incident = s.get(Incident, incident_id)
+            # Both read first, as two agents' pages did; on SQLite a transaction that begins by reading
+            # begins deferred (the desk's requests that write take the lock up front and queue instead:
+            # tests/servicedesk/test_live_concurrency.py races those).
+            with db.reading():
+                incident = s.get(Incident, incident_id)
             assert incident is not None
             ready.wait()
             move(s, incident)

@@ -10,6 +10,7 @@ from openapi_spec_validator import validate
 
 from kb.models import Article
 from servicedesk.incidents.models import Incident, IncidentEvent
+from servicedesk.search import catch_up_index
 from tests import factories
 from tests.conftest import login_client
 from tests.servicedesk.api.helpers import count, error_of
@@ -109,8 +110,25 @@ def test_health(api, agent):
     factories.article(agent)
     r = api.get("/health")
     assert r.status_code == 200
-    assert r.get_json() == {"status": "ok", "database": "ok", "index": "ok"}
+    assert r.get_json() == {"status": "ok", "database": "ok", "index": "ok", "index_lag": 0,
+                            "index_lag_seconds": 0.0}
     assert api.get("/health", headers={"Authorization": "Bearer broken"}).status_code == 200
+
+
+def test_health_says_how_far_the_index_lags(app, s, api, agent, monkeypatch):
+    factories.article(agent, title="光猫 LOS 红灯")
+    s.commit()
+    # This node's index misses two commits (another node made them, or this process died before writing).
+    monkeypatch.setitem(app.extensions, "kb_index", None)
+    factories.article(agent, title="机顶盒无信号")
+    s.commit()
+    factories.article(agent, title="户户通 E-04")
+    s.commit()
+    monkeypatch.undo()
+    body = api.get("/health").get_json()
+    assert body["status"] == "ok" and body["index_lag"] == 2 and body["index_lag_seconds"] >= 0
+    assert catch_up_index() == 2
+    assert api.get("/health").get_json()["index_lag"] == 0
 
 
 def test_empty_knowledge_base_keeps_answering(api, agent):
