@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.generate import Query, articles, queries  # noqa: E402
+from bench.stats import pct  # noqa: E402
 from kb.actors import Role  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -53,15 +54,6 @@ class Actor:
 
 STAFF = Actor(9001, Role.AGENT)
 SUBSCRIBER = Actor(9002, Role.USER)
-
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 def summary(ms: list[float]) -> dict[str, float]:

@@ -6,20 +6,22 @@ import importlib
 import logging
 import os
 import queue
+import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask, current_app, g, has_app_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from kb.orm import Base
 
-__all__ = ["Base", "ReadOnlyWrite", "func", "init_app", "inspect_history", "load_models", "make_engine", "reading",
-           "session", "side_session", "write_later", "writing"]
+__all__ = ["Base", "ReadOnlyWrite", "commit_then_read", "func", "init_app", "inspect_history", "load_models",
+           "make_engine", "reading", "session", "side_session", "write_later", "writing"]
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +68,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with SQLite made to behave: foreign keys on, WAL, real SAVEPOINTs, writers queueing for the
     lock up front. On every database, a context that declared it only reads is refused a write."""
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": LOCK_WAIT_SECONDS})
         engine = create_engine(url, **kwargs)
+        queue_ = WriterQueue(make_url(url).database)
 
         @event.listens_for(engine, "connect")
         def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -81,7 +84,25 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+            if not _write_intent.get():
+                conn.exec_driver_sql("BEGIN")
+                return
+            queue_.enter(conn.info)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                queue_.leave(conn.info)
+                raise
+
+        @event.listens_for(engine, "commit")
+        @event.listens_for(engine, "rollback")
+        def _sqlite_on_end(conn: Any) -> None:
+            queue_.leave(conn.info)
+
+        @event.listens_for(engine, "checkin")
+        @event.listens_for(engine, "invalidate")
+        def _sqlite_on_release(_dbapi_conn: Any, record: Any, *_args: Any) -> None:
+            queue_.leave(record.info)  # a connection given back (or dropped) never keeps its place
     else:
         kwargs.setdefault("pool_pre_ping", True)
         if make_url(url).get_driver_name() == "psycopg":
@@ -96,6 +117,61 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
+LOCK_WAIT_SECONDS = 30
+
+
+class WriterQueue:
+    """Writers to one SQLite file line up here before BEGIN IMMEDIATE, and are woken the moment the one
+    before them finishes. Left to SQLite, a waiting writer sleeps in growing steps (up to 100 ms) between
+    tries, so under load the lock stood idle while writers slept: 16 clients created 25 incidents a second
+    where one created 100. Threads of a process queue on a lock; processes take turns on a lock file
+    (flock) beside the database. A memory database (or a platform without flock) queues threads only."""
+
+    def __init__(self, database: str | None) -> None:
+        self._threads = threading.Lock()
+        self._path = f"{database}.writers" if database and database != ":memory:" else None
+
+    def enter(self, info: dict[str, Any]) -> None:
+        if info.get("writer_queue"):
+            return  # this connection holds its place already (a transaction begun again inside one)
+        if not self._threads.acquire(timeout=LOCK_WAIT_SECONDS):
+            raise sqlite3.OperationalError("database is locked (waited for the other writers of this process)")
+        try:
+            info["writer_queue"] = self._lock_file()
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def leave(self, info: dict[str, Any]) -> None:
+        held = info.pop("writer_queue", None)
+        if held is None:
+            return
+        if isinstance(held, int):
+            os.close(held)  # closing the file lets the next process in
+        self._threads.release()
+
+    def _lock_file(self) -> int | bool:
+        if self._path is None:
+            return True
+        try:
+            import fcntl
+        except ImportError:
+            return True
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        pause = 0.0005
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise sqlite3.OperationalError("database is locked (waited for the other processes)") from None
+                time.sleep(pause)  # one thread per process polls here; the others wait on the thread lock
+                pause = min(pause * 2, 0.002)
+
+
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
@@ -107,6 +183,15 @@ def _refuse_writes_when_reading(_conn: Any, _cursor: Any, statement: str, *_args
     if has_app_context() and current_app.testing:
         raise ReadOnlyWrite(message)
     log.warning(message + " (%s)", statement[:80])
+
+
+def commit_then_read() -> None:
+    """Commits the request's one unit of work (STYLE §4) and declares that the rest of the request only
+    reads (to answer): on SQLite it then neither queues for the write lock again nor holds it while the
+    answer is built. Undone with the request's own declaration at its teardown."""
+    session.commit()
+    if has_request_context() and "_write_intent_token" in g:
+        _write_intent.set(False)
 
 
 def side_session() -> Session:

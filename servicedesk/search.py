@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from kb.lexicon import refresh_lexicon
 from kb.models import Article
 from kb.search import changelog
-from kb.search.index import SearchIndex
+from kb.search.index import LockTimeout, SearchIndex
 from kb.search.sync import catch_up, install_sync, lag, rebuild_index, reconcile_index
 from servicedesk import db
 from servicedesk.incidents.models import Incident
@@ -137,6 +137,8 @@ def _follow(app: Flask, interval: float) -> None:
                 finally:
                     db.session.remove()
             failing = False
+        except LockTimeout:
+            pass  # another process of this node is catching up (or rebuilding): it writes what we would have
         except Exception:
             if not failing:  # say it once, not four times a second
                 log.exception("search index follower: catching up failed; retrying")
