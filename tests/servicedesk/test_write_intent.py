@@ -7,7 +7,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from sqlalchemy import Column, Integer, MetaData, Table, select, text, update
 from sqlalchemy.exc import OperationalError

@@ -58,9 +58,8 @@ def test_processes_of_one_node_take_turns_catching_up(tmp_path: Path) -> None:
     try:
         assert held.wait(30)
         ix = SearchIndex(path)
-        with pytest.raises(LockTimeout):
-            with ix.sync_lock(timeout=0.2):
-                pass
+        with pytest.raises(LockTimeout), ix.sync_lock(timeout=0.2):
+            pass
         threading.Timer(0.3, release.set).start()
         started = time.monotonic()
         with ix.sync_lock(timeout=10):
