@@ -24,6 +24,7 @@ from kb.actors import Actor
 from kb.errors import Forbidden, NotFound, TooLarge, ValidationError
 from kb.models import Article, Attachment, Blob
 from kb.permissions import can_write_articles
+from kb.validation import strip_unsafe
 from kb.workflow import ArticleStatus
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -101,9 +102,10 @@ def _is_office(data: bytes, marker: str) -> bool:
 
 
 def clean_filename(name: str) -> str:
-    """A safe display name: no path, no control characters, at most 200 characters, extension kept."""
-    name = unicodedata.normalize("NFC", name.replace("\\", "/").rsplit("/", 1)[-1])
-    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip(" .")
+    """A safe display name: no path, no control or bidirectional-formatting characters (strip_unsafe, on one
+    line), none of the characters Windows refuses, at most 200 characters, extension kept."""
+    name = unicodedata.normalize("NFC", strip_unsafe(name, single_line=True).replace("\\", "/").rsplit("/", 1)[-1])
+    name = re.sub(r"[<>:\"|?*]", "", name).strip(" .")
     if not name:
         raise ValidationError("The file needs a name.", fields={"file": "no file name"})
     stem, dot, ext = name.rpartition(".")

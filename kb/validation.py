@@ -12,17 +12,36 @@ from kb.errors import ValidationError
 
 E = TypeVar("E", bound=StrEnum)
 
-# Control characters other than tab/newline never belong in text a person typed.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 control characters other than tab, newline and carriage return: never typed by a person, and
+# PostgreSQL refuses NUL outright.
+_C0 = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+CONTROL = re.compile(f"[{_C0}]")
+# What is stripped from every text a person gives the desk: the C0 controls above, the C1 controls, the
+# bidirectional formatting characters (Bidi_Control: U+061C, U+200E/F, U+202A-E, U+2066-9), with which a
+# name such as "invoice\u202efdp.exe" shows as "invoiceexe.pdf", and lone surrogates, which no database
+# can store.
+UNSAFE_CHARS = re.compile(f"[{_C0}\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Where a text must stay on one line (file names), tabs and line breaks become one space.
+_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]+")
 
 
-def clean_text(value: object, field: str, *, max_len: int, required: bool = True) -> str:
-    """The value as stripped text, or a ValidationError for a wrong type, emptiness or excess length."""
+def strip_unsafe(text: str, *, single_line: bool = False) -> str:
+    """text without control, bidirectional-formatting and lone surrogate characters (tab, newline and
+    carriage return are kept unless single_line, where each run of them becomes one space)."""
+    if single_line:
+        text = _BREAKS.sub(" ", text)
+    return UNSAFE_CHARS.sub("", text)
+
+
+def clean_text(value: object, field: str, *, max_len: int, required: bool = True,
+               single_line: bool = False) -> str:
+    """The value as stripped, safe text (see strip_unsafe), or a ValidationError for a wrong type,
+    emptiness or excess length."""
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise ValidationError(f"'{field}' must be text.", fields={field: "must be a string"})
-    value = _CONTROL.sub("", value).strip()
+    value = strip_unsafe(value, single_line=single_line).strip()
     if required and not value:
         raise ValidationError(f"'{field}' is required.", fields={field: "required"})
     if len(value) > max_len:
@@ -54,7 +73,7 @@ def clean_list(value: object, field: str, *, max_items: int = 30, max_len: int =
         raise ValidationError(f"'{field}' must be a list of strings.", fields={field: "must be a list of strings"})
     out: list[str] = []
     for raw in value:
-        item = _CONTROL.sub("", raw).strip()
+        item = strip_unsafe(raw, single_line=True).strip()
         if not item or item in out:
             continue
         if len(item) > max_len:

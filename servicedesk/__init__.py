@@ -26,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(instance)
 
-    from servicedesk import attachments, db, i18n, search, shared
+    from servicedesk import attachments, db, i18n, search, security, shared
     from servicedesk.auth import setup as auth_setup
     from servicedesk.extensions import csrf
 
@@ -37,6 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     search.init_app(app)
     attachments.init_app(app)
+    security.init_app(app)
 
     from servicedesk.incidents.sla import SlaPolicy
 

@@ -8,7 +8,6 @@ the browser session counts, and then unsafe methods need the X-CSRFToken header.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -18,10 +17,11 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from kb.errors import DomainError, Forbidden, NotFound, ValidationError
-from kb.validation import MAX_ID
+from kb.validation import CONTROL, MAX_ID
 from servicedesk import db
 from servicedesk.auth.setup import bearer_presented, current, user_for_bearer
 from servicedesk.extensions import csrf
+from servicedesk.security import MAX_PAGE
 from servicedesk.users.models import User
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,10 +29,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
-MAX_PAGE = 100_000
-# Ids beyond a 32-bit key cannot exist; refusing them early keeps SQLite from overflowing.
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # How a view may be reached: "user" needs credentials, "anonymous" accepts visitors too
 # (bad credentials are still refused), "open" never looks at credentials (health, the document).
@@ -62,14 +58,11 @@ def _access() -> str:
 
 
 def guard() -> None:
-    """Size limit, query hygiene, authentication and CSRF, in that order; registered on the blueprint."""
+    """Size limit, authentication and CSRF, in that order; registered on the blueprint (the query string's
+    control characters were refused before, for the whole app, by servicedesk.security)."""
     limit = request.max_content_length  # the app's limit, raised for the upload routes
     if limit and request.content_length and request.content_length > limit:
         raise RequestEntityTooLarge()
-    bad = sorted(name for name, value in request.args.items(multi=True) if _CONTROL.search(value))
-    if bad:
-        raise ValidationError("Query parameters may not contain control characters.",
-                              fields=dict.fromkeys(bad, "contains control characters"))
     # g belongs to the app context, which can outlive a request (the test-suite keeps one open):
     # start from nothing so no caller is inherited from an earlier request.
     for key in ("_login_user", "token_auth", "api_user"):
@@ -115,7 +108,8 @@ def session() -> Session:
 
 
 def commit() -> None:
-    db.session.commit()
+    """An API view's one commit; after it the view only reads what it answers."""
+    db.commit_then_read()
 
 
 # -- request bodies ------------------------------------------------------------------------------
@@ -124,8 +118,24 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _unstorable(value: Any) -> bool:
+    """Whether value holds, anywhere, a text with a lone surrogate ("\\ud800" is valid JSON, but no UTF-8)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_unstorable(k) or _unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_unstorable(v) for v in value)
+    return False
+
+
 def json_body(allowed: Iterable[str] | None = None) -> dict[str, Any]:
-    """The request body as a JSON object ({} when empty); unknown keys are refused when allowed is given."""
+    """The request body as a JSON object ({} when empty); unknown keys are refused when allowed is given,
+    and so is text no database can store (lone surrogates), naming the field."""
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH this raises 413
     if not raw.strip():
         data: Any = {}
@@ -137,6 +147,12 @@ def json_body(allowed: Iterable[str] | None = None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationError("The request body must be a JSON object.", code="invalid_body",
                               fields={"body": "must be a JSON object"})
+    if _unstorable(data):  # before anything repeats a name back: an answer holding one could not be sent
+        bad = sorted({"body" if _unstorable(name) else name for name, value in data.items()
+                      if _unstorable(name) or _unstorable(value)})
+        raise ValidationError("The text holds a lone surrogate (an unpaired \\ud800-\\udfff escape), which is "
+                              "not Unicode text.", code="invalid_text",
+                              fields=dict.fromkeys(bad, "not valid Unicode text"))
     if allowed is not None:
         unknown = sorted(set(data) - set(allowed))
         if unknown:
@@ -177,7 +193,7 @@ def name_value(data: Mapping[str, Any], name: str, *, required: bool = True) -> 
         return None
     if not isinstance(value, str):
         raise ValidationError(f"'{name}' must be a string.", fields={name: "must be a string"})
-    if _CONTROL.search(value) or len(value) > 200:
+    if CONTROL.search(value) or len(value) > 200:
         raise ValidationError(f"'{name}' is not a valid name.", fields={name: "invalid"})
     return value.strip()
 
@@ -205,14 +221,36 @@ def require(condition: bool, message: str) -> None:
 
 # -- query strings and pages ---------------------------------------------------------------------
 
+def _whole_number(raw: str, low: int, high: int) -> int | None:
+    """raw as a number from low to high, or None. ASCII digits only: int() would also read "１２" and refuse
+    "²" (which str.isdigit() accepts), and a number longer than high is refused before int() reads it."""
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(high))):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
 def int_arg(name: str, default: int, low: int, high: int, errors: dict[str, str]) -> int:
+    """A whole number from the query string (default when absent); a bad one is added to errors."""
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    value = _whole_number(raw, low, high)
+    if value is None:
         errors[name] = f"a whole number from {low} to {high}"
         return default
-    return int(raw)
+    return value
+
+
+def id_arg(name: str, errors: dict[str, str], description: str) -> int | None:
+    """A record id from the query string (None when absent); one no row can have is added to errors."""
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    value = _whole_number(raw, 1, MAX_ID)
+    if value is None:
+        errors[name] = description
+    return value
 
 
 def page_args(errors: dict[str, str] | None = None) -> tuple[int, int]:
@@ -229,13 +267,16 @@ def page_args(errors: dict[str, str] | None = None) -> tuple[int, int]:
 
 
 def choice_arg(name: str, allowed: Iterable[str], errors: dict[str, str]) -> list[str]:
-    """A comma-separated list of allowed values from the query string (empty when absent)."""
+    """A comma-separated list of allowed values from the query string (empty when absent or empty); a blank
+    entry (" ", "a,,b") is as wrong as an unknown one."""
     raw = request.args.get(name, "")
-    wanted = [v.strip() for v in raw.split(",") if v.strip()]
+    if not raw:
+        return []
+    wanted = [v.strip() for v in raw.split(",")]
     options = list(allowed)
     if any(v not in options for v in wanted):
         errors[name] = "one of: " + ", ".join(options)
-    return wanted
+    return [v for v in wanted if v]
 
 
 def like_pattern(text: str) -> str:

@@ -26,8 +26,10 @@ from servicedesk.incidents.workflow import (
     VerificationMethod,
 )
 from servicedesk.org.models import ServiceLevel
+from servicedesk.users.passwords import MAX_PASSWORD, MIN_PASSWORD
 
 J = dict[str, Any]
+PASSWORD: J = {"type": "string", "minLength": MIN_PASSWORD, "maxLength": MAX_PASSWORD}
 
 STR: J = {"type": "string"}
 INT: J = {"type": "integer"}
@@ -348,7 +350,7 @@ SCHEMAS: J = {
     "UserPage": page_of("User"),
     "Me": obj({**USER["properties"], "tokens": {"type": "array", "items": ref("Token")},
                "csrf_token": {"type": "string", "description": "Browser sessions only: send as X-CSRFToken"}}),
-    "UserInput": input_obj({"username": STR, "role": enum(Role), "password": {"type": "string", "minLength": 8},
+    "UserInput": input_obj({"username": STR, "role": enum(Role), "password": PASSWORD,
                       "display_name": STR, "email": STR, "phone": STR}, ("username", "role")),
     "UserPatch": input_obj({"role": enum(Role), "active": BOOL, "display_name": STR}),
     "Token": TOKEN,

@@ -18,8 +18,8 @@ from kb.validation import clean_text
 from servicedesk.api import bp
 from servicedesk.api import serializers as ser
 from servicedesk.api.common import (
-    MAX_ID,
     commit,
+    id_arg,
     id_exists,
     json_body,
     like_pattern,
@@ -102,14 +102,12 @@ def list_zones() -> dict[str, Any]:
     _staff()
     errors: dict[str, str] = {}
     page, per_page = page_args(errors)
-    group_raw = request.args.get("group", "").strip()
-    if group_raw and (not group_raw.isdigit() or not 0 < int(group_raw) <= MAX_ID):
-        errors["group"] = "a maintenance group id"
+    group_id = id_arg("group", errors, "a maintenance group id")
     if errors:
         raise ValidationError("Bad filter or paging values.", fields=errors)
     stmt = select(Zone).order_by(Zone.code)
-    if group_raw:
-        stmt = stmt.where(Zone.group_id == int(group_raw))
+    if group_id is not None:
+        stmt = stmt.where(Zone.group_id == group_id)
     q = request.args.get("q", "").strip()
     if q:
         pattern = like_pattern(q[:100])

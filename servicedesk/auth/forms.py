@@ -6,23 +6,61 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, PasswordField, RadioField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import BooleanField, Field, HiddenField, PasswordField, RadioField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, StopValidation
 
 from kb.errors import DomainError
 from servicedesk.formerrors import attach_domain_error
+from servicedesk.users import passwords
 from servicedesk.users.models import User
-from servicedesk.users.services import MIN_PASSWORD
+from servicedesk.users.passwords import MIN_BESIDE_USERNAME, MIN_DISTINCT, MIN_PASSWORD
 
 # Each language is named in itself, so anyone can find their own.
 LANGUAGE_CHOICES = [("zh_CN", "中文"), ("en", "English")]
+
+# The password policy's reasons, said beside the field in the reader's language.
+POLICY_MESSAGES: dict[str, Any] = {
+    passwords.TOO_SHORT: _l("The password needs at least %(min)d characters.", min=MIN_PASSWORD),
+    passwords.TOO_LONG: _l("The password may have at most %(max)d characters.", max=passwords.MAX_PASSWORD),
+    passwords.TOO_COMMON: _l("This password is one of the most common passwords; choose one that is harder "
+                             "to guess."),
+    passwords.LIKE_USERNAME: _l("The password is too close to the username: add at least %(num)d characters "
+                                "of your own besides it.", num=MIN_BESIDE_USERNAME),
+    passwords.TOO_REPETITIVE: _l("The password needs at least %(num)d different characters.", num=MIN_DISTINCT),
+}
+
+
+def policy_message(exc: DomainError) -> str | None:
+    """The sentence, in the reader's language, of a password-policy refusal; None for other refusals."""
+    for reason in exc.fields.values():
+        if reason in POLICY_MESSAGES:
+            return str(POLICY_MESSAGES[reason])
+    return None
+
+
+# The policy in one line, under every field that chooses a password.
+PASSWORD_HINT = _l("At least %(min)d characters; not a common password, not your username with a little added.",
+                   min=MIN_PASSWORD)
+
+
+class PasswordPolicy:
+    """The service's password policy (users.passwords), checked on the form so its reason stands beside the
+    field; the username is the form's `username` field or the `user` the form is for."""
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        username_field = getattr(form, "username", None)
+        user = getattr(form, "user", None)
+        username = (username_field.data if username_field is not None else getattr(user, "username", "")) or ""
+        problem = passwords.password_problem(field.data or "", str(username))
+        if problem is not None:
+            raise StopValidation(str(POLICY_MESSAGES[problem]))
+
 
 def new_password_field(label: Any) -> PasswordField:
     """A field for choosing a password, checked as the service will check it."""
     return PasswordField(label, render_kw={"autocomplete": "new-password"}, validators=[
         DataRequired(message=_l("Enter a new password.")),
-        Length(min=MIN_PASSWORD, max=200,
-               message=_l("The password needs at least %(min)d characters.", min=MIN_PASSWORD)),
+        PasswordPolicy(),
     ])
 
 
@@ -35,7 +73,15 @@ def repeat_password_field(label: Any, of: str) -> PasswordField:
 
 
 def apply_domain_error(form: FlaskForm, exc: DomainError) -> None:
-    """A service's refusal beside its fields, with its sentence above the form."""
+    """A service's refusal beside its fields, with its sentence above the form (a password-policy refusal
+    beside the password field, in the reader's language)."""
+    policy = policy_message(exc)
+    if policy is not None:
+        name = next(iter(exc.fields))
+        field = next((form._fields[n] for n in (name, "new_password", "password") if n in form._fields), None)
+        if field is not None:
+            field.errors = [*field.errors, policy]
+            return
     attach_domain_error(form, exc, summary=True)
 
 
@@ -90,6 +136,12 @@ class TokenForm(FlaskForm):
         validators=[DataRequired(message=_l("Give the token a name you will recognise.")), Length(max=100)],
     )
     submit = SubmitField(_l("Create token"))
+
+
+class EndSessionsForm(FlaskForm):
+    """Logs the user out on every other browser and device (this one stays logged in)."""
+
+    submit = SubmitField(_l("Log out everywhere else"))
 
 
 class RevokeTokenForm(FlaskForm):

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from kb.actors import Role
 from servicedesk import db, shared
+from servicedesk.auth import throttle
 from servicedesk.extensions import login_manager
 from servicedesk.users.models import User
 from servicedesk.users.services import stamp_token_use, token_for_secret
@@ -28,10 +29,11 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
+    throttle.init_app(app)
+
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+        return user_for_session(user_id)
 
     @login_manager.request_loader
     def _load_from_token(_req: Any) -> User | None:
@@ -41,6 +43,18 @@ def init_app(app: Flask) -> None:
         if user is not None:
             g.token_auth = True
         return user
+
+
+def user_for_session(user_id: str) -> User | None:
+    """The active user a session or remember cookie names by "id:session version", while that version is
+    still theirs: a logout, a new password, a new role or a lock moved it on and ended the cookie."""
+    user_key, _, version = user_id.partition(":")
+    if not (f"{user_key}{version}".isascii() and user_key.isdigit() and version.isdigit() and len(user_id) < 40):
+        return None  # a cookie from before session versions, or not ours
+    user = db.session.get(User, int(user_key))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def bearer_presented() -> bool:

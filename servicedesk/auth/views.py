@@ -6,13 +6,15 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import refresh
+from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from kb.errors import DomainError
 from servicedesk import db
 from servicedesk.auth.forms import (
+    PASSWORD_HINT,
+    EndSessionsForm,
     LanguageForm,
     LocaleForm,
     LoginForm,
@@ -27,12 +29,29 @@ from servicedesk.i18n import LANG_COOKIE
 from servicedesk.portal.messages import place_error
 from servicedesk.portal.registration import register_subscriber
 from servicedesk.users.models import User
-from servicedesk.users.services import authenticate, change_password, issue_token, revoke_token, set_locale
+from servicedesk.users.passwords import verify_password
+from servicedesk.users.services import (
+    REGISTRATION,
+    TooManyAttempts,
+    attempt_guard,
+    change_password,
+    check_login,
+    end_sessions,
+    issue_token,
+    refuse_while_locked,
+    revoke_token,
+    set_locale,
+)
 from servicedesk.web import safe_next
 
 bp = Blueprint("auth", __name__)
 
 LANG_COOKIE_AGE = 365 * 24 * 3600
+
+
+@bp.app_context_processor
+def _password_policy() -> dict[str, Any]:
+    return {"password_hint": PASSWORD_HINT}
 
 
 def home_for(user: User) -> str:
@@ -46,7 +65,11 @@ def login() -> Any:
         return redirect(safe_next(request.args.get("next"), home_for(current_user)))
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = authenticate(db.session(), form.username.data or "", form.password.data or "")
+        try:
+            user = check_login(db.session(), form.username.data or "", form.password.data or "")
+        except TooManyAttempts as exc:
+            form.form_errors.append(locked_message(exc))
+            return locked(render_template("auth/login.html", form=form), exc)
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
             db.session.commit()
@@ -56,6 +79,38 @@ def login() -> Any:
     return render_template("auth/login.html", form=form)
 
 
+def locked_message(exc: TooManyAttempts) -> str:
+    """How long to wait after too many failures, in whole minutes."""
+    minutes = max(1, -(-exc.retry_after // 60))
+    return ngettext("Too many failed attempts. For your security, try again in %(num)d minute.",
+                    "Too many failed attempts. For your security, try again in %(num)d minutes.", minutes)
+
+
+def locked(page: str, exc: TooManyAttempts) -> Response:
+    """The page, answered 429 with the wait in Retry-After."""
+    response = make_response(page, 429)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _undisclosed(exc: DomainError) -> bool:
+    """Refusals of a registration that must read alike, so that the form never tells whether a username is
+    taken: a taken name, and a phone that does not match the account's record. (That an account already has
+    a login is said plainly: only someone who knows its account number and phone gets that far.)"""
+    return exc.code == "username_taken" or "does not match the account" in exc.fields.values()
+
+
+def _undisclosed_refusal(form: RegisterForm) -> None:
+    """The same sentence above the form, and the same three fields marked, whichever of them was the cause."""
+    form.form_errors.append(_(
+        "We could not create an account with these details. Check that the account number and "
+        "the mobile phone are the ones on your bill, and try another username. If it still does "
+        "not work, call the service hotline."))
+    form.account.errors = [_("Check the account number on your bill.")]
+    form.phone.errors = [_("Check the mobile phone number you gave us.")]
+    form.username.errors = [_("Or choose another username.")]
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> Any:
     """Subscribers create their own login with their account number (staff accounts come from an admin)."""
@@ -63,13 +118,24 @@ def register() -> Any:
         return redirect(safe_next(request.args.get("next"), home_for(current_user)))
     form = RegisterForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
+        guard = attempt_guard()
         try:
+            refuse_while_locked(guard, REGISTRATION, "")
             user = register_subscriber(db.session(), username=form.username.data or "",
                                        password=form.password.data or "", display_name=form.display_name.data or "",
                                        phone=form.phone.data or "", account=form.account.data or "")
+        except TooManyAttempts as exc:
+            form.form_errors.append(locked_message(exc))
+            return locked(render_template("auth/register.html", form=form), exc)
         except DomainError as exc:
             db.session.rollback()
-            place_error(form, exc)
+            if _undisclosed(exc):
+                if exc.code != "username_taken":
+                    verify_password(None, form.password.data or "")  # a taken name costs a hash too
+                guard.failed(REGISTRATION, "")
+                _undisclosed_refusal(form)
+            else:
+                place_error(form, exc)
         else:
             db.session.commit()
             login_user(user)
@@ -80,7 +146,12 @@ def register() -> Any:
 
 @bp.post("/logout")
 def logout() -> Response:
+    """Ends this session and every other session and remember cookie of the user."""
+    user = current()
     logout_user()
+    if user is not None:
+        end_sessions(db.session(), user)
+        db.session.commit()
     flash(_("You have logged out."), "info")
     return redirect(url_for("portal.home"))
 
@@ -118,12 +189,22 @@ def profile() -> Any:
             return outcome
         new_token = outcome
     page = render_template("auth/profile.html", user=user, forms=forms, new_token=new_token,
+                           end_form=EndSessionsForm(prefix="es", formdata=None),
                            tokens=sorted(user.tokens, key=lambda t: t.created_at, reverse=True),
                            revoke_form=RevokeTokenForm(prefix="rv", formdata=None))
     response = make_response(page)
     if new_token:
         response.headers["Cache-Control"] = "no-store"  # the secret must not linger in a cache
+    retry_after = getattr(forms["password"], "retry_after", 0)
+    if retry_after:
+        response.status_code = 429
+        response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def _keep_this_session(user: User) -> None:
+    """After the user's sessions were ended on purpose, this one goes on (under the new session version)."""
+    login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
 
 
 def _profile_action(user: User, forms: dict[str, Any]) -> Response | str | None:
@@ -131,15 +212,32 @@ def _profile_action(user: User, forms: dict[str, Any]) -> Response | str | None:
     s = db.session()
     pw, tok, loc = forms["password"], forms["token"], forms["locale"]
     revoke = RevokeTokenForm(prefix="rv")
+    end = EndSessionsForm(prefix="es")
     if pw.submit.data:
         if not pw.validate():
             return None
         try:
             change_password(s, user, pw.current_password.data or "", pw.new_password.data or "")
+        except TooManyAttempts as exc:
+            pw.form_errors.append(locked_message(exc))
+            pw.retry_after = exc.retry_after
+            return None
         except DomainError as exc:
+            db.session.rollback()
             apply_domain_error(pw, exc)
             return None
-        message = _("Your password has been changed.")
+        db.session.commit()
+        _keep_this_session(user)
+        message = _("Your password has been changed. You are still logged in here; everywhere else you "
+                    "have been logged out.")
+    elif end.submit.data:
+        if not end.validate():
+            return None
+        end_sessions(s, user)
+        db.session.commit()
+        _keep_this_session(user)
+        message = _("You have been logged out everywhere else. Your API tokens still work; revoke any you "
+                    "do not use.")
     elif tok.submit.data:
         if not tok.validate():
             return None

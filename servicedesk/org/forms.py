@@ -71,8 +71,12 @@ class SubscriberForm(FlaskForm):
     service_level = SelectField(_l("Service level"), default="normal", choices=list(LEVEL_LABELS.items()))
 
     def subscriber_data(self) -> dict[str, Any]:
-        return {name: (self[name].data or "").strip() for name in ("name", "phone", "address", "zone",
-                                                                   "service_level")}
+        """The record's fields as sent; the service level only when it was sent (the page shows it as text to
+        those who may not change it, and the record then keeps its level)."""
+        data = {name: (self[name].data or "").strip() for name in ("name", "phone", "address", "zone")}
+        if self.service_level.raw_data:
+            data["service_level"] = self.service_level.data
+        return data
 
 
 ANY_LABEL = _l("Any")

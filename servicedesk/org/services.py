@@ -28,6 +28,11 @@ def _require_admin(actor: User) -> None:
         raise Forbidden("Only an administrator manages the organisation.")
 
 
+def can_set_service_level(actor: User) -> bool:
+    """A subscriber's service level picks the SLA policy of their incidents: administrators set it."""
+    return actor.role == Role.ADMIN
+
+
 def create_station(s: Session, actor: User, name: object) -> ServiceStation:
     """A new service station with a unique name."""
     _require_admin(actor)
@@ -113,7 +118,8 @@ _PHONE = re.compile(r"^\+?[\d][\d\s()-]{2,39}$")
 
 def upsert_subscriber(s: Session, actor: User, data: Mapping[str, Any]) -> Subscriber:
     """Creates or updates the subscriber record with this account number (staff only); every bad field
-    is reported at once and nothing is saved until all are right."""
+    is reported at once and nothing is saved until all are right. Only an administrator gives a level other
+    than the one the record has (normal for a new record): others get a 403 and nothing is saved."""
     if not actor.is_staff:
         raise Forbidden("Only staff maintain subscriber records.")
     account = clean_text(data.get("account"), "account", max_len=40)
@@ -133,6 +139,10 @@ def upsert_subscriber(s: Session, actor: User, data: Mapping[str, Any]) -> Subsc
             values["service_level"] = parse_enum(ServiceLevel, data["service_level"], "service_level")
         except ValidationError as exc:
             errors.update(exc.fields)
+        level_now = sub.service_level if sub is not None else ServiceLevel.NORMAL
+        if values.get("service_level", level_now) != level_now and not can_set_service_level(actor):
+            raise Forbidden("Only an administrator changes a subscriber's service level.",
+                            code="admin_only", fields={"service_level": "administrators only"})
     if "zone" in data:
         try:
             values["zone"] = zone_by_code(s, data["zone"]) if data["zone"] else None

@@ -184,7 +184,8 @@ def subscribers() -> Any:
 
 
 def _subscriber_form_page(form: SubscriberForm, sub: Subscriber | None, status: int = 200) -> Any:
-    return render_template("org/subscriber.html", form=form, sub=sub), status
+    return render_template("org/subscriber.html", form=form, sub=sub, levels=LEVEL_LABELS,
+                           can_set_level=services.can_set_service_level(_me())), status
 
 
 @bp.route("/desk/subscribers/new", methods=["GET", "POST"])

@@ -12,7 +12,7 @@
     var timer = null, active = -1, items = [], seq = 0;
 
     function close() {
-      list.hidden = true; list.innerHTML = ""; items = []; active = -1;
+      list.hidden = true; list.textContent = ""; items = []; active = -1;
       input.setAttribute("aria-expanded", "false"); input.removeAttribute("aria-activedescendant");
     }
     function highlight(i) {
@@ -28,7 +28,7 @@
         "?q=" + encodeURIComponent(input.value.trim());
     }
     function render(found) {
-      list.innerHTML = ""; items = found; active = -1;
+      list.textContent = ""; items = found; active = -1;
       if (!found.length) { close(); return; }
       found.forEach(function (item, i) {
         var li = document.createElement("li");
@@ -106,7 +106,7 @@
       var tooLarge = !!file && file.size > max;
       input.setCustomValidity(tooLarge ? input.getAttribute("data-too-large") : "");
       if (box) {
-        box.innerHTML = "";
+        box.textContent = "";
         if (tooLarge) {
           var p = document.createElement("p"); p.textContent = input.getAttribute("data-too-large"); box.appendChild(p);
         }

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb.actors import STAFF_ROLES, Role
 from kb.orm import Base, enum_column, utcnow
+from servicedesk.users.passwords import hash_password, verify_password
 
 
 class User(UserMixin, Base):
@@ -29,14 +29,21 @@ class User(UserMixin, Base):
     locale: Mapped[str] = mapped_column(String(10), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # Part of every session's and remember cookie's user id: raising it ends them all (logout, a new
+    # password, a role change, deactivation, "end my other sessions").
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return verify_password(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie: the id and the session version."""
+        return f"{self.id}:{self.session_version or 0}"
 
     @property
     def is_active(self) -> bool:

@@ -69,15 +69,16 @@ def edit_user(user_id: int) -> Any:
     # Only the form that was sent reads the request: an unticked box in the other would read as "off".
     form = EditUserForm(prefix="edit", obj=user, formdata=request.form if "edit-submit" in request.form else None)
     reset = ResetPasswordForm(prefix="pw")
+    reset.user = user  # the password policy checks the new password against this user's name
     try:
         if form.submit.data and form.validate_on_submit():
             update_user(db.session(), actor, user, role=Role(form.role.data), active=bool(form.active.data),
                         display_name=form.display_name.data or "")
             message = _("Changes saved.")
         elif reset.submit.data and reset.validate_on_submit():
-            set_password(db.session(), user, reset.new_password.data)
-            message = _("The password of %(name)s has been set. Tell them in person, not by e-mail.",
-                        name=user.username)
+            set_password(db.session(), user, reset.new_password.data or "", field="new_password")
+            message = _("The password of %(name)s has been set and they have been logged out everywhere. "
+                        "Tell them the new one in person, not by e-mail.", name=user.username)
         else:
             return render_template("users/edit.html", user=user, form=form, reset=reset)
     except DomainError as exc:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
-import servicedesk.users.models as user_models
+import servicedesk.users.passwords as user_passwords
 from kb import orm
 from kb.actors import Role
 from kb.models import Article, ArticleRevision, Review
@@ -32,7 +32,7 @@ TABLES = (User, Article, ArticleRevision, Review, Incident, IncidentEvent, Verif
 @pytest.fixture(autouse=True)
 def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Real, checkable password hashes, but cheap ones: the demo creates nineteen accounts per test."""
-    monkeypatch.setattr(user_models, "generate_password_hash",
+    monkeypatch.setattr(user_passwords, "generate_password_hash",
                         partial(generate_password_hash, method="pbkdf2:sha256:1000"))
 
 

@@ -35,7 +35,7 @@ def test_new_incident_routes_to_the_zone_manager(s, zone, agent, subscriber):
 
 
 def test_subscriber_record_gives_zone_and_enterprise_level(s, zone, agent, admin):
-    org.upsert_subscriber(s, agent, {"account": "JK-0001", "name": "某银行城东支行", "phone": "13812345678",
+    org.upsert_subscriber(s, admin, {"account": "JK-0001", "name": "某银行城东支行", "phone": "13812345678",
                                      "zone": "CD-01", "service_level": "enterprise"})
     inc = factories.incident(agent, customer_account="JK-0001", service="broadband")
     assert inc.zone_id == zone.id and inc.subscriber is not None

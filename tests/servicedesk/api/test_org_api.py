@@ -84,8 +84,8 @@ def test_zones_with_group_and_manager(api, s, admin, agent, zone):
     assert r.status_code == 400 and "group" in error_of(r)["fields"]
 
 
-def test_subscriber_records(api, s, agent, lead, subscriber, zone):
-    r = api.put("/subscribers/CD-66001", agent, json={"name": "某银行城东支行", "phone": "13912345678",
+def test_subscriber_records(api, s, agent, lead, admin, subscriber, zone):
+    r = api.put("/subscribers/CD-66001", admin, json={"name": "某银行城东支行", "phone": "13912345678",
                                                       "address": "城东大道 1 号", "zone": "CD-01",
                                                       "service_level": "enterprise"})
     assert r.status_code == 201, r.get_json()

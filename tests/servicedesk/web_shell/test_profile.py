@@ -15,24 +15,24 @@ from tests.servicedesk.web_shell.conftest import text
 
 def test_change_password_needs_the_current_one(app: Flask, subscriber: User):
     client = app.test_client(user=subscriber)
-    wrong = client.post("/profile", data={"pw-current_password": "guess", "pw-new_password": "新的密码-2024",
-                                          "pw-confirm": "新的密码-2024", "pw-submit": "1"})
+    wrong = client.post("/profile", data={"pw-current_password": "guess", "pw-new_password": "新的登录密码-2024",
+                                          "pw-confirm": "新的登录密码-2024", "pw-submit": "1"})
     assert wrong.status_code == 200
     assert "这不是您当前的密码" in text(wrong)
     assert subscriber.check_password(PASSWORD)
 
     short = client.post("/profile", data={"pw-current_password": PASSWORD, "pw-new_password": "short",
                                           "pw-confirm": "short", "pw-submit": "1"})
-    assert "至少需要 8 个字符" in text(short)
+    assert "至少需要 10 个字符" in text(short)
 
-    mismatch = client.post("/profile", data={"pw-current_password": PASSWORD, "pw-new_password": "新的密码-2024",
+    mismatch = client.post("/profile", data={"pw-current_password": PASSWORD, "pw-new_password": "新的登录密码-2024",
                                              "pw-confirm": "另一个密码-2024", "pw-submit": "1"})
     assert "两次输入的密码不一致" in text(mismatch)
 
-    done = client.post("/profile", data={"pw-current_password": PASSWORD, "pw-new_password": "新的密码-2024",
-                                         "pw-confirm": "新的密码-2024", "pw-submit": "1"}, follow_redirects=True)
+    done = client.post("/profile", data={"pw-current_password": PASSWORD, "pw-new_password": "新的登录密码-2024",
+                                         "pw-confirm": "新的登录密码-2024", "pw-submit": "1"}, follow_redirects=True)
     assert "密码已修改" in text(done)
-    assert subscriber.check_password("新的密码-2024")
+    assert subscriber.check_password("新的登录密码-2024")
 
 
 def test_token_is_shown_once_and_works_as_a_bearer(app: Flask, subscriber: User):

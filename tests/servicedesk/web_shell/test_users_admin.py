@@ -16,7 +16,7 @@ from tests.factories import PASSWORD
 from tests.servicedesk.web_shell.conftest import text
 
 NEW = {"username": "zhao.min", "display_name": "赵敏", "email": "zhao.min@example.cn", "phone": "13800000000",
-       "role": "agent", "password": "初始密码-2024", "confirm": "初始密码-2024"}
+       "role": "agent", "password": "初始登录密码-2024", "confirm": "初始登录密码-2024"}
 
 
 @pytest.mark.parametrize("path", ["/admin/users", "/admin/users/new", "/admin/users/1"])
@@ -54,7 +54,7 @@ def test_create_a_user(app: Flask, admin: User):
     assert "已创建用户 zhao.min" in text(response)
     user = db.session.scalar(select(User).where(User.username == "zhao.min"))
     assert user is not None and user.role == Role.AGENT and user.display_name == "赵敏"
-    assert user.check_password("初始密码-2024")
+    assert user.check_password("初始登录密码-2024")
 
 
 def test_create_refuses_a_taken_name_and_keeps_the_input(app: Flask, admin: User, subscriber: User):
@@ -88,8 +88,8 @@ def test_admin_cannot_lock_themselves_out(app: Flask, admin: User):
 
 def test_reset_a_password(app: Flask, admin: User, subscriber: User):
     client = app.test_client(user=admin)
-    client.post(f"/admin/users/{subscriber.id}", data={"pw-new_password": "重置后的密码-1", "pw-submit": "1"})
-    assert subscriber.check_password("重置后的密码-1")
+    client.post(f"/admin/users/{subscriber.id}", data={"pw-new_password": "重置后的新密码-2026", "pw-submit": "1"})
+    assert subscriber.check_password("重置后的新密码-2026")
 
 
 def test_unknown_user_is_404(app: Flask, admin: User):
@@ -99,6 +99,6 @@ def test_unknown_user_is_404(app: Flask, admin: User):
 def test_a_refused_password_reset_keeps_the_access_form_as_it_is(app: Flask, admin: User, subscriber: User):
     client = app.test_client(user=admin)
     html = text(client.post(f"/admin/users/{subscriber.id}", data={"pw-new_password": "短", "pw-submit": "1"}))
-    assert "密码至少需要 8 个字符" in html
+    assert "密码至少需要 10 个字符" in html
     assert re.search(r'<input[^>]*\schecked\s[^>]*id="edit-active"', html)  # still shown as active
     assert subscriber.active and subscriber.check_password(PASSWORD)
