@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
+from flask_login import current_user
 
 from servicedesk.config import default_config, secret_key
 
@@ -52,6 +53,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from servicedesk.portal import views as portal_views
     from servicedesk.users import views as user_views
     from servicedesk.web import register_template_helpers
+
+    @app.before_request
+    def _identify_then_write() -> None:
+        # A page's unsafe request reads who is calling before it may write (the API's guard does the same
+        # for /api/): on SQLite the write lock is then held for the work alone.
+        if request.method not in db.SAFE_METHODS and request.blueprint != "api":
+            _ = current_user.is_authenticated
+            db.start_writing()
 
     for views in (auth_views, user_views, incident_views, knowledge_views, portal_views, org_views):
         app.register_blueprint(views.bp)

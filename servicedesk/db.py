@@ -14,14 +14,14 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
-from flask import Flask, current_app, g, has_app_context, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import Connection, Engine, create_engine, event, func, inspect, make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from kb.orm import Base
 
 __all__ = ["Base", "ReadOnlyWrite", "commit_then_read", "func", "init_app", "inspect_history", "load_models",
-           "make_engine", "reading", "session", "side_session", "write_later", "writing"]
+           "make_engine", "reading", "session", "side_session", "start_writing", "write_later", "writing"]
 
 log = logging.getLogger(__name__)
 
@@ -185,6 +185,19 @@ def _refuse_writes_when_reading(_conn: Any, _cursor: Any, statement: str, *_args
     log.warning(message + " (%s)", statement[:80])
 
 
+def start_writing() -> None:
+    """Declares that the request may write from here on, once it knows who is calling. What it read so far
+    (the caller, the lexicon version) was read in a deferred transaction; on SQLite that one ends here, so
+    the write lock is taken by the next statement and held for the work alone, not while the caller was
+    looked up. Objects loaded so far stay loaded (the session does not expire on commit)."""
+    if _write_intent.get():
+        return
+    s = session()
+    if s.in_transaction() and not (s.new or s.dirty or s.deleted) and s.get_bind().dialect.name == "sqlite":
+        s.commit()  # only reads so far: ends the deferred snapshot, which could not turn into a writer
+    _write_intent.set(True)
+
+
 def commit_then_read() -> None:
     """Commits the request's one unit of work (STYLE §4) and declares that the rest of the request only
     reads (to answer): on SQLite it then neither queues for the write lock again nor holds it while the
@@ -249,7 +262,9 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _declare_intent() -> None:
-        g._write_intent_token = _write_intent.set(request.method not in SAFE_METHODS)
+        # Every request begins by reading (who is calling); an unsafe one declares it writes once it knows
+        # (start_writing: the API's guard, or _identify_then_write for the pages).
+        g._write_intent_token = _write_intent.set(False)
 
     @app.teardown_request
     def _end_intent(_exc: BaseException | None) -> None:

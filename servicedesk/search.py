@@ -61,8 +61,8 @@ def _follow_from_first_request() -> None:
 
 
 def _load_lexicon_for_request() -> None:
-    if request.endpoint == "static":
-        return
+    if request.endpoint == "static" or _follower_pid == os.getpid():
+        return  # this process's follower brings the lexicon up to date with each look at the change log
     try:
         load_lexicon()
     except SQLAlchemyError:
@@ -150,6 +150,7 @@ def follow_once() -> int:
     ix = current_index()
     with _reading_session() as s:
         top = changelog.head(s).seq
+        refresh_lexicon(s)  # the leads' words and synonyms, as another process or node may have changed them
     applied = ix.applied_seq()
     if applied is not None and applied == top:
         return 0

@@ -14,6 +14,7 @@ csrf.exempt(bp)
 from servicedesk.api import common  # noqa: E402
 
 bp.before_request(common.guard)
+bp.before_request(common.then_write)
 
 from servicedesk.api import (  # noqa: E402, F401
     articles,

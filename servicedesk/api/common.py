@@ -57,6 +57,12 @@ def _access() -> str:
     return str(getattr(view, ACCESS_ATTR, "user"))
 
 
+def then_write() -> None:
+    """After the guard: an unsafe call may write from here on (the caller was read before the write lock)."""
+    if request.method in UNSAFE_METHODS:
+        db.start_writing()
+
+
 def guard() -> None:
     """Size limit, authentication and CSRF, in that order; registered on the blueprint (the query string's
     control characters were refused before, for the whole app, by servicedesk.security)."""

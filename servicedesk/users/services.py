@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from kb.actors import Role
 from kb.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
@@ -238,7 +238,8 @@ def token_for_secret(s: Session, secret: str) -> ApiToken | None:
     """The token a bearer secret names when its user is active, else None; reads only."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = s.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(secret)))
+    token = s.scalar(select(ApiToken).options(joinedload(ApiToken.user))  # one query for both
+                     .where(ApiToken.token_hash == _hash_token(secret)))
     if token is None or not token.user.active:
         return None
     return token

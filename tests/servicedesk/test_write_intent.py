@@ -98,3 +98,42 @@ def test_reading_an_article_counts_the_view_without_writing_in_the_read(app: Fla
         assert reader.get(f"/kb/{article.id}").status_code == 200
     s.refresh(article)
     assert article.view_count == 2
+
+
+def test_an_unsafe_call_reads_its_caller_before_it_takes_the_sqlite_write_lock(tmp_path: Path) -> None:
+    """The caller (token, user, lexicon version) is read in a deferred transaction; the write lock is held for
+    the work alone, so writers queue behind shorter turns."""
+    from kb.actors import Role
+    from kb.orm import Base
+    from servicedesk import create_app
+    from servicedesk.config import config_for_tests
+    from servicedesk.users.services import create_user, issue_token
+
+    url = f"sqlite:///{tmp_path / 'turns.db'}"
+    app = create_app(config_for_tests(tmp_path, url))
+    engine = app.extensions["sqlalchemy_engine"]
+    db.load_models()
+    Base.metadata.create_all(engine)
+    with app.app_context():
+        s = db.session()
+        agent = create_user(s, "lock_agent", Role.AGENT, display_name="坐席")
+        create_user(s, "lock_sub", Role.USER, display_name="用户")
+        token = issue_token(s, agent, "t")
+        s.commit()
+        db.session.remove()
+    seen: list[tuple[str, bool]] = []
+
+    def note(conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append((" ".join(statement.split()[:3]).upper(), bool(conn.info.get("writer_queue"))))  # type: ignore[attr-defined]
+
+    from sqlalchemy import event
+    event.listen(engine, "before_cursor_execute", note)
+    r = app.test_client().post("/api/v1/incidents", headers={"Authorization": f"Bearer {token}"},
+                               json={"title": "光猫红灯", "description": "LOS 红灯闪烁", "service": "broadband",
+                                     "category": "fault", "reporter": "lock_sub"})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    token_reads = [held for head, held in seen if head.startswith("SELECT API_TOKENS")]
+    inserts = [held for head, held in seen if head.startswith("INSERT INTO INCIDENTS")]
+    assert token_reads and not any(token_reads)  # the caller was read without the lock
+    assert inserts and all(inserts)  # the work was done holding it
+    engine.dispose()
