@@ -252,12 +252,7 @@ class SearchIndex:
     # -- merging small segments ------------------------------------------------------------------
     def merge_small(self) -> int:
         """Merges the small segments left by publishing, now; returns how many merges ran."""
-        done = 0
-        while True:
-            sources = merging.plan(self._ix._read_toc().segments)
-            if not sources or not merging.merge(self._ix, self.path, sources):
-                return done
-            done += 1
+        return merging.merge_due(self._ix, self.path)
 
     def _schedule_merge(self) -> None:
         with self._merge_lock:
@@ -276,7 +271,7 @@ class SearchIndex:
 
     def _merge_in_background(self) -> None:
         try:
-            self.merge_small()
+            merging.merge_in_child(self.path)  # this thread only waits: the merge holds no lock of ours
         except Exception:
             log.exception("merging small search index segments failed; they stay as they are")
 

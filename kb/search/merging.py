@@ -15,6 +15,8 @@ import logging
 import math
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -55,6 +57,24 @@ def plan(segments: Sequence[Any]) -> list[Any]:
                 total += seg.doc_count_all()
             return chosen if len(chosen) >= 2 else []
     return []
+
+
+def merge_due(ix: FileIndex, live: Path) -> int:
+    """Merges tier after tier while one is due; returns how many merges ran."""
+    done = 0
+    while True:
+        sources = plan(ix._read_toc().segments)
+        if not sources or not merge(ix, live, sources):
+            return done
+        done += 1
+
+
+def merge_in_child(live: Path, timeout: float = 600.0) -> None:
+    """Runs merge_due in a process of its own. A merge re-writes postings in Python: in a thread it would
+    hold the serving process's interpreter lock for its whole length and slow every search and publish
+    of that process; a process of its own runs beside them, on another core where there is one."""
+    subprocess.run([sys.executable, "-m", "kb.search.merging", str(live)], check=True, timeout=timeout,  # noqa: S603
+                   stdin=subprocess.DEVNULL)
 
 
 def clear_stale_scratch(live: Path) -> None:
@@ -139,3 +159,18 @@ def _swap(ix: FileIndex, live: Path, scratch: Path, sources: list[Any], merged: 
         return True
     finally:
         lock.release()
+
+
+def main(argv: list[str]) -> int:
+    """python -m kb.search.merging INDEX_DIR: the child of merge_in_child."""
+    from kb.search import whoosh_fixes  # the serving process's Whoosh, corrected the same way
+
+    whoosh_fixes.install()
+    logging.basicConfig(level=logging.WARNING)
+    live = Path(argv[0])
+    merge_due(index.open_dir(str(live)), live)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

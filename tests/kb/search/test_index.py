@@ -240,6 +240,29 @@ def test_a_merge_keeps_what_was_deleted_while_it_ran(ix, monkeypatch):
     assert ids(ix, '"第3次修订"') == [4]
 
 
+def test_publishing_merges_small_segments_in_a_process_of_its_own(ix, monkeypatch):
+    """The merge runs beside the serving process (not in its interpreter), and what it merged is searched."""
+    import subprocess
+
+    from kb.search import merging
+
+    children: list[list[str]] = []
+    run = subprocess.run
+
+    def spy(cmd, *args, **kwargs):
+        children.append(list(cmd))
+        return run(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(merging.subprocess, "run", spy)
+    for n in range(merging.MERGE_FACTOR + 1):
+        ix.apply([make_document(**{**ARTICLES[n % len(ARTICLES)], "id": 500 + n, "title": f"光猫红灯 第{n}次"})])
+        ix.wait_for_merges()
+    assert children and children[0][1:3] == ["-m", "kb.search.merging"]
+    assert len(ix.view().parts) < merging.MERGE_FACTOR  # the small segments became one
+    assert service.search_articles(ix, STAFF, '"光猫红灯 第3次"').total == 1
+    assert ix.doc_count() == len(ARTICLES) + merging.MERGE_FACTOR + 1
+
+
 def test_type_ahead_completes_a_chinese_word(ix):
     titles = service.suggest_titles(ix, SUBSCRIBER, "户户")
     assert titles[0]["id"] == 6
