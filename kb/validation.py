@@ -21,8 +21,9 @@ CONTROL = re.compile(f"[{_C0}]")
 # name such as "invoice\u202efdp.exe" shows as "invoiceexe.pdf", and lone surrogates, which no database
 # can store.
 UNSAFE_CHARS = re.compile(f"[{_C0}\x80-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-# Where a text must stay on one line (file names), tabs and line breaks become one space.
-_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]+")
+# Where a text must stay on one line (file names, titles), tabs and line breaks become one space.
+# The spaces beside a break go with it, so "a \n b" is "a b", not "a   b".
+_BREAKS = re.compile(r" *[\t\n\r\u2028\u2029][ \t\n\r\u2028\u2029]*")
 
 
 def strip_unsafe(text: str, *, single_line: bool = False) -> str:
@@ -33,10 +34,15 @@ def strip_unsafe(text: str, *, single_line: bool = False) -> str:
     return UNSAFE_CHARS.sub("", text)
 
 
+# Fields shown on one line in lists, mails and page headings: a tab or line break in them becomes one space.
+SINGLE_LINE_FIELDS = frozenset({"title"})
+
+
 def clean_text(value: object, field: str, *, max_len: int, required: bool = True,
                single_line: bool = False) -> str:
     """The value as stripped, safe text (see strip_unsafe), or a ValidationError for a wrong type,
-    emptiness or excess length."""
+    emptiness or excess length. A title (field "title": articles, incidents) always stays on one line."""
+    single_line = single_line or field in SINGLE_LINE_FIELDS
     if value is None:
         value = ""
     if not isinstance(value, str):

@@ -17,11 +17,13 @@ untouched field). The API parses its own query strings strictly (servicedesk.api
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 from flask import Flask, Response, abort, g, request, session
 from flask_babel import gettext as _
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kb.errors import ValidationError
 from kb.validation import CONTROL, MAX_ID
@@ -58,7 +60,25 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 def init_app(app: Flask) -> None:
+    hops = proxy_fix_hops(app)
+    if hops:  # behind that many reverse proxies: client address, scheme and host come from X-Forwarded-*
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,  # type: ignore[method-assign]
+                                x_port=hops, x_prefix=hops)
     app.before_request(check_query)
+    app.after_request(secure_response)
+
+
+def proxy_fix_hops(app: Flask) -> int:
+    """How many reverse proxies stand before the app (PROXY_FIX_HOPS; 0, the default: none, and the
+    X-Forwarded-* headers, which any client can send, are ignored)."""
+    raw = app.config.get("PROXY_FIX_HOPS", os.environ.get("PROXY_FIX_HOPS", 0))
+    try:
+        hops = int(raw or 0)
+    except (TypeError, ValueError):
+        raise ValueError(f"PROXY_FIX_HOPS must be a whole number, not {raw!r}") from None
+    if hops < 0:
+        raise ValueError("PROXY_FIX_HOPS cannot be negative")
+    return hops
     app.after_request(secure_response)
 
 

@@ -23,6 +23,8 @@ DESK_MESSAGES = frozenset({
     N_("An incident cannot be a duplicate of itself."),
     N_("Choose at least one incident."),
     N_("Only a technical lead or an administrator draws an audit sample."),
+    # org services (servicedesk.org.services.save_subscriber), shown on the subscriber page
+    N_("Only an administrator changes a subscriber's service level."),
     N_("Please correct the sample's size or period."),
     N_("Only service-desk staff record call-backs."),
     N_("This audit call-back is already recorded."),
