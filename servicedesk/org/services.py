@@ -17,6 +17,7 @@ from kb.actors import Role
 from kb.errors import Conflict, Forbidden, ValidationError
 from kb.orm import UTCDateTime, utcnow
 from kb.validation import clean_text, parse_enum
+from servicedesk.audit.services import created, diff, record_change
 from servicedesk.incidents.models import Incident, IncidentEvent, SlaBreach
 from servicedesk.incidents.workflow import OPEN_STATES, Area
 from servicedesk.org.models import MaintenanceGroup, Notification, ServiceLevel, ServiceStation, Subscriber, Zone
@@ -42,7 +43,26 @@ def create_station(s: Session, actor: User, name: object) -> ServiceStation:
     station = ServiceStation(name=text)
     s.add(station)
     s.flush()
+    record_change(s, actor, "station.created", object_type="station", object_id=station.id, object_label=text,
+                  changes=created({"name": text}))
     return station
+
+
+def _group_view(group: MaintenanceGroup) -> dict[str, Any]:
+    return {"name": group.name, "station": group.station.name if group.station else None,
+            "leader": group.leader.username if group.leader else None}
+
+
+def _zone_view(zone: Zone) -> dict[str, Any]:
+    return {"code": zone.code, "name": zone.name, "group": zone.group.name if zone.group else None,
+            "manager": zone.manager.username if zone.manager else None, "area": zone.area}
+
+
+def _subscriber_view(sub: Subscriber | None) -> dict[str, Any]:
+    if sub is None:
+        return {}
+    return {"account": sub.account, "name": sub.name, "phone": sub.phone, "address": sub.address,
+            "zone": sub.zone.code if sub.zone else None, "service_level": sub.service_level}
 
 
 def create_group(s: Session, actor: User, station: ServiceStation, name: object,
@@ -54,6 +74,8 @@ def create_group(s: Session, actor: User, station: ServiceStation, name: object,
     group = MaintenanceGroup(station=station, name=clean_text(name, "name", max_len=100), leader=leader)
     s.add(group)
     s.flush()
+    record_change(s, actor, "group.created", object_type="group", object_id=group.id, object_label=group.name,
+                  changes=created(_group_view(group)))
     return group
 
 
@@ -70,6 +92,8 @@ def create_zone(s: Session, actor: User, group: MaintenanceGroup, *, code: objec
                 area=parse_enum(Area, area, "area"))
     s.add(zone)
     s.flush()
+    record_change(s, actor, "zone.created", object_type="zone", object_id=zone.id, object_label=zone.code,
+                  changes=created(_zone_view(zone)))
     return zone
 
 
@@ -80,9 +104,14 @@ def update_group(s: Session, actor: User, group: MaintenanceGroup, *, name: obje
     text = clean_text(name, "name", max_len=100)
     if leader is not None and not leader.is_staff:
         raise ValidationError("The group leader must be staff.", fields={"leader": "not staff"})
+    before = _group_view(group)
     group.name = text
     group.leader = leader
     s.flush()
+    changes = diff(before, _group_view(group))
+    if changes:
+        record_change(s, actor, "group.updated", object_type="group", object_id=group.id, object_label=group.name,
+                      changes=changes)
     return group
 
 
@@ -94,12 +123,17 @@ def update_zone(s: Session, actor: User, zone: Zone, *, name: object, manager: U
     text = clean_text(name, "name", max_len=100)
     if manager is not None and not manager.is_staff:
         raise ValidationError("The zone manager must be staff.", fields={"manager": "not staff"})
+    before = _zone_view(zone)
     zone.name = text
     zone.manager = manager
     zone.area = parse_enum(Area, area, "area")
     if group is not None:
         zone.group = group
     s.flush()
+    changes = diff(before, _zone_view(zone))
+    if changes:
+        record_change(s, actor, "zone.updated", object_type="zone", object_id=zone.id, object_label=zone.code,
+                      changes=changes)
     return zone
 
 
@@ -151,12 +185,17 @@ def upsert_subscriber(s: Session, actor: User, data: Mapping[str, Any]) -> Subsc
     if errors:
         first = next(iter(errors))
         raise ValidationError(f"Please correct the subscriber record ({first}: {errors[first]}).", fields=errors)
+    before = _subscriber_view(sub)
     if sub is None:
         sub = Subscriber(account=account)
         s.add(sub)
     for name, value in values.items():
         setattr(sub, name, value)
     s.flush()
+    changes = diff(before, _subscriber_view(sub))
+    if changes:
+        record_change(s, actor, "subscriber.updated" if before else "subscriber.created", object_type="subscriber",
+                      object_id=sub.id, object_label=sub.account, changes=changes)
     return sub
 
 
@@ -224,5 +263,8 @@ def check_sla(s: Session, *, now: datetime | None = None) -> BreachReport:
                .where(this_run, MaintenanceGroup.leader_id.is_not(None)).order_by(Incident.id))
     notified = len(s.execute(insert(Notification).from_select(
         ["user_id", "incident_id", "created_at", "kind", "message"], leaders).returning(Notification.id)).all())
+    from servicedesk.notify.services import mail_sla_breaches  # the notify package imports this module's models
+
+    mail_sla_breaches(s, now)  # mail and SMS through the outbox, in this transaction
     s.expire_all()
     return BreachReport(int(flagged), int(notified))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from kb.actors import Role
 from kb.errors import Conflict, Forbidden, ValidationError
 from kb.orm import utcnow
+from servicedesk.audit.services import created, diff, record_change, snapshot
 from servicedesk.incidents.sla import ANY, DEFAULT_POLICY, MAX_MINUTES, SlaCalendar, SlaPolicy
 from servicedesk.incidents.workflow import Area, Category
 from servicedesk.org.models import ServiceLevel, SlaPolicyRule
@@ -118,18 +119,30 @@ def _save(s: Session, rule: SlaPolicyRule, values: dict[str, Any]) -> SlaPolicyR
 def create_sla_policy(s: Session, actor: User, data: Mapping[str, Any]) -> SlaPolicyRule:
     """A new policy row; refused when a row with the same category, area and service level exists."""
     _require_admin(actor)
-    return _save(s, SlaPolicyRule(), _clean(data, None))
+    values = _clean(data, None)
+    rule = _save(s, SlaPolicyRule(), values)
+    record_change(s, actor, "sla_policy.created", object_type="sla_policy", object_id=rule.id,
+                  changes=created(snapshot(rule, values)))
+    return rule
 
 
 def update_sla_policy(s: Session, actor: User, rule: SlaPolicyRule, data: Mapping[str, Any]) -> SlaPolicyRule:
     """Changes a policy (fields not given keep their value); incidents already open keep their due times."""
     _require_admin(actor)
-    return _save(s, rule, _clean(data, rule))
+    values = _clean(data, rule)
+    before = snapshot(rule, values)
+    _save(s, rule, values)
+    changes = diff(before, snapshot(rule, values))
+    if changes:
+        record_change(s, actor, "sla_policy.updated", object_type="sla_policy", object_id=rule.id, changes=changes)
+    return rule
 
 
 def delete_sla_policy(s: Session, actor: User, rule: SlaPolicyRule) -> None:
     """Removes a policy; the incidents it matched fall to the next most specific one."""
     _require_admin(actor)
+    record_change(s, actor, "sla_policy.deleted", object_type="sla_policy", object_id=rule.id,
+                  changes={k: [v, None] for k, v in snapshot(rule, FIELDS).items()})
     s.delete(rule)
     s.flush()
     s.info.pop(_CACHE, None)

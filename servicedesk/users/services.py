@@ -7,7 +7,7 @@ import math
 import re
 import secrets
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
@@ -16,6 +16,7 @@ from kb.actors import Role
 from kb.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from kb.orm import utcnow
 from kb.validation import clean_text, is_valid_id
+from servicedesk.audit.services import created, current_actor, diff, record_change, snapshot
 from servicedesk.users.models import ApiToken, User
 from servicedesk.users.passwords import check_policy, hash_password, verify_password
 
@@ -112,8 +113,9 @@ def create_user(
     display_name: str = "",
     email: str = "",
     phone: str = "",
+    actor: User | None = None,
 ) -> User:
-    """A new active user with a unique name; the password, if given, is stored hashed."""
+    """A new active user with a unique name; the password, if given, is stored hashed. Audited (user.created)."""
     username = username.strip()
     if not USERNAME_RE.match(username):
         raise ValidationError("A username is 2 to 64 letters, digits or . _ - @.",
@@ -131,6 +133,8 @@ def create_user(
                 phone=clean_text(phone, "phone", max_len=40, required=False))
     s.add(user)
     s.flush()
+    record_change(s, actor, "user.created", object_type="user", object_id=user.id, object_label=user.username,
+                  changes=created(snapshot(user, _AUDITED_USER_FIELDS)))
     return user
 
 
@@ -143,6 +147,7 @@ def update_user(s: Session, actor: User, user: User, *, role: Role | None = None
     if user.id == actor.id and ((role is not None and role != Role.ADMIN) or active is False):
         raise Conflict("You cannot remove your own administrator access.", code="self_lockout")
     changed = (role is not None and role != user.role) or (active is not None and active != user.active)
+    before = snapshot(user, _AUDITED_USER_FIELDS)
     if role is not None:
         user.role = role
     if active is not None:
@@ -152,14 +157,38 @@ def update_user(s: Session, actor: User, user: User, *, role: Role | None = None
     if display_name is not None:
         user.display_name = clean_text(display_name, "display_name", max_len=100, required=False)
     s.flush()
+    _record_user_update(s, actor, user, before)
     return user
 
 
-def set_password(s: Session, user: User, password: str, field: str = "password") -> None:
-    """Replaces the user's password after checking it against the policy, and ends all their sessions."""
+_AUDITED_USER_FIELDS = ("username", "role", "active", "display_name", "email", "phone")
+
+
+def _record_user_update(s: Session, actor: User, user: User, before: dict[str, Any]) -> None:
+    changes = diff(before, snapshot(user, _AUDITED_USER_FIELDS))
+    if not changes:
+        return
+    if "role" in changes:
+        action = "user.role_changed"
+    elif "active" in changes:
+        action = "user.reactivated" if user.active else "user.deactivated"
+    else:
+        action = "user.updated"
+    record_change(s, actor, action, object_type="user", object_id=user.id, object_label=user.username,
+                  changes=changes)
+
+
+def set_password(s: Session, user: User, password: str, field: str = "password", *,
+                 actor: User | None = None) -> None:
+    """Replaces the user's password after checking it against the policy, and ends all their sessions.
+    Audited without any value: user.password_changed by the user themself, else user.password_reset."""
     validate_password(password, user.username, field)
     user.set_password(password)
     end_sessions(s, user)
+    by = actor if actor is not None else current_actor()
+    own = by is not None and getattr(by, "id", None) == user.id
+    record_change(s, by, "user.password_changed" if own else "user.password_reset", object_type="user",
+                  object_id=user.id, object_label=user.username)
 
 
 def change_password(s: Session, user: User, current: str, new: str) -> None:
@@ -171,7 +200,7 @@ def change_password(s: Session, user: User, current: str, new: str) -> None:
     if not user.check_password(current):
         guard.failed(PASSWORD_CHANGE, account)
         raise ValidationError("This is not your current password.", fields={"current_password": "wrong password"})
-    set_password(s, user, new, field="new_password")
+    set_password(s, user, new, field="new_password", actor=user)
 
 
 def end_sessions(s: Session, user: User) -> None:
@@ -220,8 +249,12 @@ def authenticate(s: Session, username: str, password: str) -> User | None:
 def issue_token(s: Session, user: User, name: str = "") -> str:
     """A new bearer token for the user; the secret is returned once and only its hash is kept."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    s.add(ApiToken(user=user, token_hash=_hash_token(secret), prefix=secret[:12], name=name.strip()[:100]))
+    token = ApiToken(user=user, token_hash=_hash_token(secret), prefix=secret[:12], name=name.strip()[:100])
+    s.add(token)
     s.flush()
+    record_change(s, None, "token.created", object_type="api_token", object_id=token.id,
+                  object_label=f"{user.username}: {token.name or token.id}",
+                  changes=created({"user": user.username, "name": token.name}))  # no part of the secret
     return secret
 
 
@@ -230,6 +263,9 @@ def revoke_token(s: Session, user: User, token_id: int) -> None:
     token = s.get(ApiToken, token_id) if is_valid_id(token_id) else None
     if token is None or token.user_id != user.id:
         raise NotFound("No such token.")
+    record_change(s, None, "token.revoked", object_type="api_token", object_id=token.id,
+                  object_label=f"{user.username}: {token.name or token.id}",
+                  changes={"user": [user.username, None], "name": [token.name, None]})
     s.delete(token)
     s.flush()
 
