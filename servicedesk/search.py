@@ -18,6 +18,8 @@ from kb.lexicon import refresh_lexicon
 from kb.models import Article
 from kb.search import changelog
 from kb.search.index import LockTimeout, SearchIndex
+from kb.search.searchlog import DEFAULT_KEEP_DAYS, prune_searches, record_search
+from kb.search.service import observe_searches
 from kb.search.sync import catch_up, install_sync, lag, rebuild_index, reconcile_index
 from servicedesk import db
 from servicedesk.incidents.models import Incident
@@ -87,7 +89,41 @@ def init_app(app: Flask) -> None:
     if not _installed:
         install_sync(db.session, _index_or_none, open_session=_reading_session, count_incidents=incident_counts_for,
                      touched_elsewhere=_articles_whose_use_changed, on_words=recut_titles)
+        observe_searches(log_search)
         _installed = True
+
+
+# -- the search log: query, role and results count; written apart from the (reading) request ---------
+
+_last_log_prune = 0.0
+PRUNE_LOG_EVERY_SECONDS = 3600
+
+
+def search_log_keep_days() -> int:
+    """SEARCH_LOG_KEEP_DAYS (setting or environment), default 90; 0 keeps no search log at all."""
+    value = current_app.config.get("SEARCH_LOG_KEEP_DAYS", os.environ.get("SEARCH_LOG_KEEP_DAYS"))
+    return DEFAULT_KEEP_DAYS if value in (None, "") else max(0, int(value))
+
+
+def log_search(actor: object, text: str, total: int) -> None:
+    """Records a search for the leads' page: the role of whoever searched, never who (no id, name, address)."""
+    global _last_log_prune
+    if not has_app_context():
+        return
+    keep_days = search_log_keep_days()
+    if keep_days == 0:
+        return
+    role = str(getattr(actor, "role", "") or "anonymous")
+    prune = time.monotonic() - _last_log_prune > PRUNE_LOG_EVERY_SECONDS
+    if prune:
+        _last_log_prune = time.monotonic()
+
+    def work(s: Session) -> None:
+        record_search(s, text, role, total)
+        if prune:
+            prune_searches(s, keep_days)
+
+    db.write_later(work)
 
 
 def catch_up_index(timeout: float = 5.0) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kb.actors import Actor, is_staff
@@ -15,6 +15,16 @@ QUERY_MAX = 500
 SUGGEST_TEXT_MAX = 2_000  # of an incident's title + description; the rarest words are used
 SUGGEST_CLAUSES = 12
 _SYNTAX = str.maketrans({'"': " ", "“": " ", "”": " ", ":": " ", "：": " "})
+
+# Called after each first-page search with text, as (actor, text, total): the app logs it (role only).
+SearchObserver = Callable[[Any, str, int], None]
+_observers: list[SearchObserver] = []
+
+
+def observe_searches(observer: SearchObserver) -> None:
+    """Registers observer once: it is told of every first-page search with text, after the search."""
+    if observer not in _observers:
+        _observers.append(observer)
 
 
 def _as_free_text(text: str) -> str:
@@ -59,7 +69,12 @@ def search_articles(
         raise ValidationError("Unknown sort.", fields={"sort": "one of: " + ", ".join(SORTS)})
     if filters and "visibility" in filters and not is_staff(actor):
         filters = {k: v for k, v in filters.items() if k != "visibility"}
-    return ix.search(text, scope=scope_for(actor, status), filters=filters, page=page, per_page=per_page, sort=sort)
+    result = ix.search(text, scope=scope_for(actor, status), filters=filters, page=page, per_page=per_page,
+                       sort=sort)
+    if page == 1 and text.strip():
+        for observer in _observers:
+            observer(actor, text, result.total)
+    return result
 
 
 def suggest_for_incident(ix: SearchIndex, actor: Actor | None, title: str, description: str,

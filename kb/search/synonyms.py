@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SYNONYMS_FILE = Path(__file__).with_name("synonyms.txt")
+# The bilingual O&M glossary (English <-> Chinese), shipped and expanded like the synonyms.
+GLOSSARY_FILE = Path(__file__).with_name("glossary.txt")
 _SPLIT = re.compile(r"\s*[=＝,，、≈\n]\s*")
 
 
@@ -144,9 +146,11 @@ def extra_groups() -> list[tuple[str, ...]]:
 
 
 def _shipped() -> list[tuple[str, ...]]:
-    if not SYNONYMS_FILE.exists():
-        return []
-    return parse_lines(SYNONYMS_FILE.read_text(encoding="utf-8").splitlines())
+    groups: list[tuple[str, ...]] = []
+    for path in (SYNONYMS_FILE, GLOSSARY_FILE):
+        if path.exists():
+            groups += parse_lines(path.read_text(encoding="utf-8").splitlines())
+    return groups
 
 
 def current() -> SynonymTable:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -79,7 +79,9 @@ def _me() -> Any:
 @bp.get("/kb/lexicon", endpoint="lexicon")
 @roles_required(*MANAGERS)
 def lexicon_page() -> Any:
-    return _page()
+    # "Add a synonym" from the page of searches that found nothing: the query waits in the group form.
+    terms = (request.args.get("terms") or "")[:lexicon.TERMS_TEXT_MAX]
+    return _page(group_form=SynonymGroupForm(formdata=None, data={"terms": terms}) if terms else None)
 
 
 @bp.post("/kb/lexicon/words")
@@ -129,3 +131,5 @@ def lexicon_remove_group(group_id: int) -> Response:
     return _remove(lambda: _("Synonym group %(terms)s removed.",
                              terms=" = ".join(lexicon.remove_synonym_group(db.session(), _me(), group_id))))
 
+
+import servicedesk.knowledge.unfound_views  # noqa: E402,F401  (the searches that found nothing)
