@@ -105,11 +105,13 @@ def main(argv: list[str] | None = None) -> None:
         return
     from waitress import serve
 
+    from servicedesk.notify.worker import start_worker
     from servicedesk.search import start_follower
 
     print(f"Service desk on http://{args.host}:{args.port}/  (one process, {args.threads * args.workers} "
           "threads; Ctrl+C stops it)", flush=True)
     start_follower(app)
+    start_worker(app)  # mail, SMS and webhooks: one delivering thread per node (`flask notify work` for more)
     serve(app, host=args.host, port=args.port, threads=args.threads * args.workers, ident="servicedesk")
 
 
@@ -118,10 +120,12 @@ def serve_with_gunicorn(host: str, port: int, workers: int, threads: int) -> Non
     is shared between processes), each following the search index change log from its start."""
     from gunicorn.app.base import BaseApplication
 
+    from servicedesk.notify.worker import start_worker
     from servicedesk.search import start_follower
 
     def post_worker_init(worker: Any) -> None:
         start_follower(worker.wsgi)
+        start_worker(worker.wsgi)  # in every process; a lock file lets one per node deliver
 
     class DeskApplication(BaseApplication):
         def load_config(self) -> None:

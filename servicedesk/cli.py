@@ -189,6 +189,23 @@ def register(app: Flask) -> None:
         db.session.commit()
         click.echo(f"newly breached: {report.breached}; leaders notified: {report.notified}")
 
+    @app.cli.group("notify")
+    def notify_group() -> None:
+        """Mail, SMS and webhook delivery (the outbox)."""
+
+    @notify_group.command("work")
+    @click.option("--once", is_flag=True, help="Deliver what is due now, then stop.")
+    def notify_work(once: bool) -> None:
+        """Run the delivery worker alone (several may run at once, on several nodes, without double sending)."""
+        from servicedesk.notify.settings import setting
+        from servicedesk.notify.worker import deliver_due, run_forever
+
+        if once:
+            report = deliver_due()
+            click.echo(f"sent: {report.sent}; retrying: {report.retrying}; failed: {report.failed}")
+            return
+        run_forever(app, float(setting("NOTIFY_POLL_SECONDS")) or 2.0)
+
     @app.cli.group("db")
     def db_group() -> None:
         """Database migrations (Alembic)."""

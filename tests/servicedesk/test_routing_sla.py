@@ -87,7 +87,7 @@ def test_sla_check_flags_once_and_notifies_the_leader(s, app, zone, agent, subsc
     s.flush()
     report = org.check_sla(s)
     assert (report.breached, report.notified) == (1, 1)
-    note = s.scalar(select(Notification))
+    note = s.scalar(select(Notification).where(Notification.kind == "sla_breach"))
     assert note.user_id == zone.group.leader_id and note.incident_id == late.id
     assert [e.action for e in s.get(type(late), late.id).events][-1] == "sla_breach"
     assert org.check_sla(s).breached == 0  # idempotent

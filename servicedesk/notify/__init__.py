@@ -1,0 +1,5 @@
+"""Notifications: the outbox, its channels (mail, SMS, webhooks, in-app), message templates, the worker."""
+
+from servicedesk.notify import hooks
+
+hooks.install()
