@@ -141,13 +141,9 @@ class BlobStore:
         self.path(sha256).unlink(missing_ok=True)
 
 
-def add_attachment(s: Session, store: BlobStore, article: Article, actor: Actor, filename: str,
-                   data: bytes) -> Attachment:
-    """Attaches a checked file to the article; the same bytes are stored once however often attached."""
-    if not can_write_articles(actor):
-        raise Forbidden("Only staff attach files to articles.")
-    if article.status == ArticleStatus.RETIRED:
-        raise ValidationError("This article is retired.", fields={"file": "article retired"})
+def check_file(filename: str, data: bytes) -> tuple[str, str]:
+    """The cleaned name and the content type of an uploaded file, once its size, type and content are checked
+    (ValidationError or TooLarge naming the field "file" otherwise)."""
     if len(data) > MAX_BYTES:
         raise TooLarge(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", fields={"file": "too large"})
     if not data:
@@ -162,17 +158,33 @@ def add_attachment(s: Session, store: BlobStore, article: Article, actor: Actor,
     if content_type is None:
         raise ValidationError(f"The file's content is not what its name ({ext}) says.",
                               fields={"file": "content does not match the file type"})
+    return name, content_type
+
+
+def store_blob(s: Session, store: BlobStore, data: bytes, content_type: str) -> Blob:
+    """The stored-once blob of these bytes: written to the store before any row points at it."""
+    digest = hashlib.sha256(data).hexdigest()
+    blob = s.scalar(select(Blob).where(Blob.sha256 == digest))
+    if blob is None:
+        store.put(digest, data)
+        blob = Blob(sha256=digest, size=len(data), content_type=content_type)
+        s.add(blob)
+    return blob
+
+
+def add_attachment(s: Session, store: BlobStore, article: Article, actor: Actor, filename: str,
+                   data: bytes) -> Attachment:
+    """Attaches a checked file to the article; the same bytes are stored once however often attached."""
+    if not can_write_articles(actor):
+        raise Forbidden("Only staff attach files to articles.")
+    if article.status == ArticleStatus.RETIRED:
+        raise ValidationError("This article is retired.", fields={"file": "article retired"})
+    name, content_type = check_file(filename, data)
     if any(a.filename == name for a in article.attachments):
         raise ValidationError(f"The article already has a file named {name}.", fields={"file": "name taken"})
     if len(article.attachments) >= MAX_PER_ARTICLE:
         raise ValidationError(f"An article holds at most {MAX_PER_ARTICLE} files.", fields={"file": "too many"})
-    digest = hashlib.sha256(data).hexdigest()
-    blob = s.scalar(select(Blob).where(Blob.sha256 == digest))
-    if blob is None:
-        store.put(digest, data)  # the file exists before any row points at it
-        blob = Blob(sha256=digest, size=len(data), content_type=content_type)
-        s.add(blob)
-    attachment = Attachment(blob=blob, filename=name, uploaded_by_id=actor.id)
+    attachment = Attachment(blob=store_blob(s, store, data, content_type), filename=name, uploaded_by_id=actor.id)
     article.attachments.append(attachment)
     s.flush()
     return attachment
