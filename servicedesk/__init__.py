@@ -45,10 +45,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["sla_policy"] = SlaPolicy.from_config(app.config)
 
     from servicedesk import api
+    from servicedesk.audit import views as audit_views
     from servicedesk.auth import views as auth_views
+    from servicedesk.conversation import views as conversation_views  # noqa: F401  (joins incidents, portal)
     from servicedesk.incidents import views as incident_views
     from servicedesk.knowledge import lexicon_views  # noqa: F401  (its pages join the knowledge blueprint)
     from servicedesk.knowledge import views as knowledge_views
+    from servicedesk.notify import views as notify_views
     from servicedesk.org import views as org_views
     from servicedesk.portal import views as portal_views
     from servicedesk.users import views as user_views
@@ -62,7 +65,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             _ = current_user.is_authenticated
             db.start_writing()
 
-    for views in (auth_views, user_views, incident_views, knowledge_views, portal_views, org_views):
+    for views in (auth_views, user_views, incident_views, knowledge_views, portal_views, org_views,
+                  notify_views, audit_views):
         app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     register_template_helpers(app)

@@ -281,7 +281,9 @@ def init_app(app: Flask) -> None:
 
 
 MODEL_MODULES = ("kb.models", "kb.lexicon", "kb.search.changelog", "servicedesk.users.models",
-                 "servicedesk.org.models", "servicedesk.incidents.models", "servicedesk.portal.models")
+                 "servicedesk.org.models", "servicedesk.incidents.models", "servicedesk.portal.models",
+                 "servicedesk.notify.models", "kb.search.searchlog", "servicedesk.audit.models",
+                 "servicedesk.conversation.models")
 
 
 def load_models() -> None:

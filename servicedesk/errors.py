@@ -111,14 +111,21 @@ def register(app: Flask) -> None:
             message = exc.description or exc.name
             if status == 413:
                 message = "The request body is too large."
-            return json_error(status, HTTP_CODES.get(status, "http_error"), message)
-        messages = {
-            403: _("You do not have permission to see this page."),
-            404: _("This page does not exist, or you cannot see it."),
-            413: _("What you sent is too large."),
-            405: _("This action is not available here."),
-        }
-        return _page(status, messages.get(status, exc.description or exc.name))
+            response = json_error(status, HTTP_CODES.get(status, "http_error"), message)
+        else:
+            messages = {
+                403: _("You do not have permission to see this page."),
+                404: _("This page does not exist, or you cannot see it."),
+                413: _("What you sent is too large."),
+                405: _("This action is not available here."),
+            }
+            response = app.make_response(_page(status, messages.get(status, exc.description or exc.name)))
+        # The exception's own headers (405's Allow, 429's Retry-After, 401's WWW-Authenticate) survive the
+        # rendering; ours (Content-Type, set above) win where both name one.
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type" and name not in response.headers:
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Any:

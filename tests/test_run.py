@@ -82,7 +82,9 @@ def test_serves_ready_to_use(tmp_path: Path, server: str) -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        assert body == {"status": "ok", "database": "ok", "index": "ok", "index_lag": 0, "index_lag_seconds": 0.0}
+        assert {k: body[k] for k in ("status", "database", "index", "index_lag", "index_lag_seconds")} == {
+            "status": "ok", "database": "ok", "index": "ok", "index_lag": 0, "index_lag_seconds": 0.0}
+        assert body["outbox"] == {"pending": 0, "failed": 0, "oldest_seconds": None}
         if server == "waitress":
             assert header == "servicedesk"
         else:

@@ -19,12 +19,15 @@ bp.before_request(common.then_write)
 from servicedesk.api import (  # noqa: E402, F401
     articles,
     attachments,
+    audit,
+    conversation,
+    document,
     health,
     incident_desk,
     incidents,
     notifications,
-    openapi,
     org,
     search,
     users,
+    webhooks,
 )

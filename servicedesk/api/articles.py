@@ -15,6 +15,7 @@ from kb.errors import NotFound, ValidationError
 from kb.models import Article, ArticleRevision
 from kb.workflow import ArticleStatus, ArticleType
 from servicedesk.api import bp
+from servicedesk.api import schemas as sch
 from servicedesk.api import serializers as ser
 from servicedesk.api.common import (
     actor,
@@ -32,6 +33,7 @@ from servicedesk.api.common import (
     session,
     user,
 )
+from servicedesk.api.contract import READ, WRITE, Empty, operation
 from servicedesk.incidents.services import incident_counts_for
 from servicedesk.knowledge.signals import article_signals, needs_attention
 from servicedesk.users.models import User
@@ -62,6 +64,8 @@ def load_revision(a: Article, number: int) -> ArticleRevision:
 
 
 @bp.get("/articles")
+@operation("list_articles", tag="articles", summary="List articles (staff)", query=sch.ArticleQuery,
+           responses={200: sch.ArticlePage}, errors=(401, 403))
 def list_articles() -> dict[str, Any]:
     me = user()
     require(is_staff(me), "Only staff list every article; use /search for published ones.")
@@ -87,6 +91,8 @@ def list_articles() -> dict[str, Any]:
 
 
 @bp.post("/articles")
+@operation("create_article", tag="articles", summary="Write a new article; it starts as a draft",
+           body=sch.ArticleInput, responses={201: sch.Article}, errors=(401, 403, 409))
 def create_article() -> Reply:
     a = kb.create_article(session(), user(), json_body())
     commit()
@@ -94,12 +100,18 @@ def create_article() -> Reply:
 
 
 @bp.get("/articles/<int:article_id>")
+@operation("get_article", tag="articles", summary="Read an article", responses={200: sch.Article}, errors=(401,),
+           description="Visitors and subscribers read approved public articles only; others are 404.")
 @anonymous_allowed
 def get_article(article_id: int) -> dict[str, Any]:
     return article_json(load_article(article_id))
 
 
 @bp.patch("/articles/<int:article_id>")
+@operation("update_article", tag="articles", summary="Edit an article", body=sch.ArticlePatch,
+           body_required=True, responses={200: sch.Article}, errors=WRITE,
+           description="Editing an approved article opens a new revision that goes through review again; the "
+                       "approved one stays live meanwhile (see pending_revision).")
 def update_article(article_id: int) -> dict[str, Any]:
     data = json_body()
     version = int_value(data, "version", required=False)
@@ -114,8 +126,9 @@ def update_article(article_id: int) -> dict[str, Any]:
 
 
 @bp.post("/articles/<int:article_id>/submit")
+@operation("submit_article", tag="articles", summary="Send the draft to review", body=Empty,
+           responses={200: sch.Article}, errors=WRITE)
 def submit_article(article_id: int) -> dict[str, Any]:
-    json_body(allowed=())
     a = load_article(article_id)
     kb.submit_article(session(), a, user())
     commit()
@@ -123,8 +136,12 @@ def submit_article(article_id: int) -> dict[str, Any]:
 
 
 @bp.post("/articles/<int:article_id>/review")
+@operation("review_article", tag="articles",
+           summary="Review the revision in review (technical lead; never the author)", body=sch.ReviewInput,
+           responses={200: sch.Article}, errors=WRITE,
+           description="Approval needs content_ok and form_ok both true (else 400); the author gets 403.")
 def review_article(article_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("content_ok", "form_ok", "decision", "comment"))
+    data = json_body()
     a = load_article(article_id)
     kb.review_article(session(), a, user(), content_ok=data.get("content_ok"), form_ok=data.get("form_ok"),
                       decision=data.get("decision"), comment=data.get("comment", ""))
@@ -133,8 +150,9 @@ def review_article(article_id: int) -> dict[str, Any]:
 
 
 @bp.post("/articles/<int:article_id>/retire")
+@operation("retire_article", tag="articles", summary="Retire an article (lead or admin)", body=Empty,
+           responses={200: sch.Article}, errors=WRITE)
 def retire_article(article_id: int) -> dict[str, Any]:
-    json_body(allowed=())
     a = load_article(article_id)
     kb.retire_article(session(), a, user())
     commit()
@@ -142,6 +160,8 @@ def retire_article(article_id: int) -> dict[str, Any]:
 
 
 @bp.get("/articles/<int:article_id>/revisions")
+@operation("list_revisions", tag="articles", summary="An article's revisions, newest first (staff)",
+           query=sch.Paged, responses={200: sch.RevisionPage})
 def list_revisions(article_id: int) -> dict[str, Any]:
     me = user()
     a = load_article(article_id)
@@ -153,6 +173,8 @@ def list_revisions(article_id: int) -> dict[str, Any]:
 
 
 @bp.get("/articles/<int:article_id>/revisions/<int:old>/diff/<int:new>")
+@operation("diff_revisions", tag="articles", summary="What changed between two revisions, field by field (staff)",
+           responses={200: sch.RevisionDiff}, errors=READ)
 def diff_article_revisions(article_id: int, old: int, new: int) -> dict[str, Any]:
     me = user()
     a = load_article(article_id)
@@ -163,8 +185,11 @@ def diff_article_revisions(article_id: int, old: int, new: int) -> dict[str, Any
 
 
 @bp.post("/articles/<int:article_id>/revisions/<int:number>/restore")
+@operation("restore_revision", tag="articles", summary="Restore an old revision as the new draft (staff)",
+           body=sch.RestoreInput, responses={200: sch.Article}, errors=WRITE,
+           description="The live revision stays live until the restored draft is reviewed and approved.")
 def restore_article_revision(article_id: int, number: int) -> dict[str, Any]:
-    data = json_body(allowed=("version",))
+    data = json_body()
     version = int_value(data, "version", required=False)
     a = load_article(article_id)
     # The same rule PATCH applies: restoring over an edit you have not seen would silently lose it.
@@ -174,9 +199,10 @@ def restore_article_revision(article_id: int, number: int) -> dict[str, Any]:
 
 
 @bp.post("/articles/<int:article_id>/helpful")
+@operation("mark_helpful", tag="articles", summary="Vote 'this was helpful'", body=Empty,
+           responses={200: sch.Helpful}, errors=(401, 404), description="Anyone who may read the article.")
 @anonymous_allowed
 def mark_helpful(article_id: int) -> dict[str, Any]:
-    json_body(allowed=())
     a = load_article(article_id)
     helpful = kb.record_helpful(session(), a)
     commit()
@@ -184,6 +210,9 @@ def mark_helpful(article_id: int) -> dict[str, Any]:
 
 
 @bp.get("/articles/needs-attention")
+@operation("list_articles_needing_attention", tag="articles",
+           summary="Articles whose incidents were reopened or reported again, worst first (staff)",
+           query=sch.AttentionQuery, responses={200: sch.NeedsAttentionList}, errors=(401, 403))
 def articles_needing_attention() -> dict[str, Any]:
     me = user()
     require(is_staff(me), "Only staff see the articles that need attention.")

@@ -17,9 +17,11 @@ from kb.attachments import add_attachment, remove_attachment
 from kb.errors import NotFound, ValidationError
 from kb.models import Article, Attachment
 from servicedesk.api import bp
+from servicedesk.api import schemas as sch
 from servicedesk.api import serializers as ser
 from servicedesk.api.articles import load_article
 from servicedesk.api.common import anonymous_allowed, commit, id_exists, session, user
+from servicedesk.api.contract import READ, operation
 from servicedesk.attachments import current_store
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,9 @@ def content_disposition(filename: str, inline: bool) -> str:
 
 
 @bp.post("/articles/<int:article_id>/attachments")
+@operation("upload_attachment", tag="articles", summary="Attach a file to an article (staff)",
+           responses={201: sch.Attachment}, errors=(400, 401, 403, 404, 413), description=sch.UPLOAD_HELP,
+           extra=sch.UPLOAD)
 def upload_attachment(article_id: int) -> Reply:
     me = user()
     a = load_article(article_id)
@@ -64,6 +69,8 @@ def upload_attachment(article_id: int) -> Reply:
 
 
 @bp.get("/articles/<int:article_id>/attachments")
+@operation("list_attachments", tag="articles", summary="An article's attachments",
+           responses={200: sch.AttachmentList}, errors=(401, 404))
 @anonymous_allowed
 def list_attachments(article_id: int) -> dict[str, Any]:
     a = load_article(article_id)
@@ -73,6 +80,10 @@ def list_attachments(article_id: int) -> dict[str, Any]:
 
 
 @bp.get("/articles/<int:article_id>/attachments/<int:attachment_id>")
+@operation("download_attachment", tag="articles", summary="Download an attachment",
+           responses={200: sch.DOWNLOAD}, errors=(401, 404),
+           description="Only for callers who may read the article (else 404). Sent with X-Content-Type-Options: "
+                       "nosniff; images and PDFs inline, other files as attachment; filename* is UTF-8.")
 @anonymous_allowed
 def download_attachment(article_id: int, attachment_id: int) -> Response:
     att = load_attachment(load_article(article_id), attachment_id)
@@ -90,6 +101,9 @@ def download_attachment(article_id: int, attachment_id: int) -> Response:
 
 
 @bp.delete("/articles/<int:article_id>/attachments/<int:attachment_id>")
+@operation("delete_attachment", tag="articles", summary="Remove an attachment (staff)",
+           responses={200: sch.Deleted}, errors=READ,
+           description="The stored file goes once no article refers to it.")
 def delete_attachment(article_id: int, attachment_id: int) -> dict[str, Any]:
     me = user()
     a = load_article(article_id)

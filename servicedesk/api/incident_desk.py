@@ -17,8 +17,10 @@ from sqlalchemy.orm import selectinload
 from kb.actors import is_staff
 from kb.errors import Forbidden, NotFound, ValidationError
 from servicedesk.api import bp
+from servicedesk.api import schemas as sch
 from servicedesk.api import serializers as ser
 from servicedesk.api.common import choice_arg, commit, id_exists, int_value, json_body, page_args, session, user
+from servicedesk.api.contract import READ, WRITE, operation
 from servicedesk.api.incidents import Reply, incident_json, load_for_change, load_incident
 from servicedesk.incidents import audits, fieldwork, lifecycle
 from servicedesk.incidents.models import CallbackAudit, FieldWork, Incident
@@ -28,8 +30,11 @@ AUDIT_STATES = ("pending", "recorded")
 
 
 @bp.post("/incidents/<int:incident_id>/cancel")
+@operation("cancel_incident", tag="incidents", summary="Cancel an open incident with a reason (staff)",
+           body=sch.ReasonInput, responses={200: sch.Incident}, errors=WRITE,
+           description="Duplicates merged into it go back to work (in_progress), since nothing will close them now.")
 def cancel_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("reason", "version"))
+    data = json_body()
     i = load_for_change(incident_id, data)
     lifecycle.cancel_incident(session(), i, user(), data.get("reason"))
     commit()
@@ -47,8 +52,14 @@ def _parent(data: dict[str, Any]) -> Incident | None:
 
 
 @bp.post("/incidents/<int:incident_id>/duplicate")
+@operation("mark_duplicate", tag="incidents",
+           summary="Merge an open incident into a parent as its duplicate (staff)", body=sch.DuplicateInput,
+           responses={200: sch.Incident}, errors=WRITE,
+           description="The duplicate's SLA clock stops; it closes through the parent's solution and verified fix "
+                       "when the parent closes. A parent that is itself a duplicate is followed to its own parent; "
+                       "409 parent_ended when the parent is closed or cancelled, 400 for the incident itself.")
 def mark_duplicate(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("parent", "reason", "version"))
+    data = json_body()
     i = load_for_change(incident_id, data)
     lifecycle.mark_duplicate(session(), i, user(), _parent(data), data.get("reason", ""))
     commit()
@@ -56,8 +67,12 @@ def mark_duplicate(incident_id: int) -> dict[str, Any]:
 
 
 @bp.post("/incidents/<int:incident_id>/follow-up")
+@operation("follow_up_incident", tag="incidents", summary="Open a new incident linked to a closed one (staff)",
+           body=sch.ReasonInput, responses={201: sch.Incident}, errors=WRITE,
+           description="The way back once the reopen window has passed: same reporter, subscriber, service and "
+                       "zone, the reason as its description, its own SLA; `repeat_of` names the closed incident.")
 def follow_up_incident(incident_id: int) -> Reply:
-    data = json_body(allowed=("reason", "version"))
+    data = json_body()
     old = load_for_change(incident_id, data)
     new = lifecycle.follow_up_incident(session(), old, user(), data.get("reason"),
                                        policy=current_app.extensions["sla_policy"])
@@ -68,9 +83,9 @@ def follow_up_incident(incident_id: int) -> Reply:
 def field_work_json(i: Incident, work: FieldWork | None) -> dict[str, Any]:
     """The record as the API shows it; an incident without one shows every field empty."""
     def value(name: str) -> Any:
-        if work is None:
+        found = getattr(work, name) if work is not None else None
+        if found is None:  # a text never recorded (also on a record just created with other fields) is empty
             return None if name in ("arrived_at", "completed_at", "vlan") else ""
-        found = getattr(work, name)
         return ser.when(found) if isinstance(found, datetime) else found
 
     return {"incident_id": i.id, "version": i.version, "leased_line": i.service == fieldwork.LEASED_LINE,
@@ -80,6 +95,9 @@ def field_work_json(i: Incident, work: FieldWork | None) -> dict[str, Any]:
 
 
 @bp.get("/incidents/<int:incident_id>/field-work")
+@operation("get_field_work", tag="incidents", summary="The field-work record (staff)",
+           responses={200: sch.FieldWork}, errors=READ,
+           description="Every field empty (null times) when nothing was recorded yet.")
 def get_field_work(incident_id: int) -> dict[str, Any]:
     i = load_incident(incident_id)
     if not is_staff(user()):
@@ -88,8 +106,14 @@ def get_field_work(incident_id: int) -> dict[str, Any]:
 
 
 @bp.patch("/incidents/<int:incident_id>/field-work")
+@operation("record_field_work", tag="incidents",
+           summary="Record field work (staff): the fields sent change, the others stay", body=sch.FieldWorkInput,
+           body_required=False, responses={200: sch.FieldWork}, errors=WRITE,
+           description="400 naming each bad field: a time in the future, before the report or without its offset; "
+                       "completion before arrival; an invalid IP, MAC or VLAN (1-4094); leased-line fields on "
+                       "another service. Each change enters the history.")
 def record_field_work(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=(*fieldwork.FIELDS, "version"))
+    data = json_body()
     i = load_for_change(incident_id, data)
     work = fieldwork.record_field_work(session(), i, user(), {k: v for k, v in data.items() if k != "version"})
     commit()
@@ -121,6 +145,9 @@ def _require_staff() -> None:
 
 
 @bp.get("/audits")
+@operation("list_audits", tag="incidents",
+           summary="Second call-back audits: pending (oldest first) or recorded (newest first) (staff)",
+           query=sch.AuditQuery, responses={200: sch.AuditPage}, errors=(401, 403))
 def list_audits() -> dict[str, Any]:
     """Pending audits oldest first (the calls to make), or recorded ones newest first."""
     _require_staff()
@@ -145,8 +172,13 @@ def list_audits() -> dict[str, Any]:
 
 
 @bp.post("/audits/sample")
+@operation("sample_audits", tag="incidents",
+           summary="Draw closed incidents at random for a second call-back (technical lead or admin)",
+           body=sch.AuditSampleInput, responses={201: sch.AuditList}, errors=(401, 403),
+           description="Among incidents closed in the last `days`, never one drawn before; fewer (even none) when "
+                       "fewer are left.")
 def sample_audits() -> Reply:
-    data = json_body(allowed=("size", "days"))
+    data = json_body()
     drawn = audits.sample_for_audit(session(), user(), size=data.get("size"), days=data.get("days", 30))
     commit()
     rows = session().scalars(select(CallbackAudit).where(CallbackAudit.id.in_([d.id for d in drawn]))
@@ -164,6 +196,8 @@ def _load_audit(audit_id: int, *, for_update: bool = False) -> CallbackAudit:
 
 
 @bp.get("/audits/<int:audit_id>")
+@operation("get_audit", tag="incidents", summary="One audit call-back (staff)", responses={200: sch.Audit},
+           errors=READ)
 def get_audit(audit_id: int) -> dict[str, Any]:
     return audit_json(_load_audit(audit_id))
 
@@ -181,8 +215,12 @@ def _called_at(data: dict[str, Any]) -> datetime | None:
 
 
 @bp.post("/audits/<int:audit_id>")
+@operation("record_audit", tag="incidents", summary="Record what the audit call-back found (staff), once",
+           body=sch.AuditRecordInput, responses={200: sch.Audit}, errors=WRITE,
+           description="409 audit_recorded the second time; not_fixed needs a comment and counts against the "
+                       "incident's solution as a reopen would.")
 def record_audit(audit_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("outcome", "rating", "comment", "called_at"))
+    data = json_body()
     rating = int_value(data, "rating", required=False)
     called_at = _called_at(data)
     audit = _load_audit(audit_id, for_update=True)

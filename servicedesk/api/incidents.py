@@ -13,6 +13,7 @@ from kb.actors import is_staff
 from kb.errors import Conflict, DomainError, Forbidden, NotFound, ValidationError
 from kb.search.service import suggest_for_incident
 from servicedesk.api import bp
+from servicedesk.api import schemas as sch
 from servicedesk.api import serializers as ser
 from servicedesk.api.common import (
     MAX_ID,
@@ -26,17 +27,18 @@ from servicedesk.api.common import (
     user,
     user_by_name,
 )
+from servicedesk.api.contract import READ, WRITE, operation
 from servicedesk.api.incident_list import list_page, read_list_request
+from servicedesk.api.schemas import BULK_MAX
 from servicedesk.incidents import services as svc
 from servicedesk.incidents.models import Incident
+from servicedesk.incidents.queries import SEARCH_CAP, TOTAL_CAP
+from servicedesk.incidents.terms import ID_CAP
 from servicedesk.org.models import MaintenanceGroup
 from servicedesk.search import current_index
 from servicedesk.users.models import User
 
 Reply = tuple[dict[str, Any], int]
-CREATE_FIELDS = ("title", "description", "service", "category", "area", "customer_account", "channel",
-                 "priority", "reporter", "zone")
-BULK_MAX = 100
 LIST_OPTIONS = (selectinload(Incident.assignee), selectinload(Incident.reporter), selectinload(Incident.zone),
                 selectinload(Incident.group), selectinload(Incident.subscriber), selectinload(Incident.repeat_of))
 
@@ -64,15 +66,23 @@ def load_for_change(incident_id: int, data: dict[str, Any]) -> Incident:
 
 
 @bp.get("/incidents")
+@operation("list_incidents", tag="incidents", summary="List incidents (subscribers: their own)",
+           query=sch.IncidentQuery, responses={200: sch.IncidentPage}, errors=(401,),
+           description=f"Counting stops after {TOTAL_CAP:,} matches ({SEARCH_CAP:,} for words of the title that "
+                       f"more than {ID_CAP:,} incidents hold): `total` is then a lower bound and `total_exact` is "
+                       "false. Walk the pages until one comes back short.")
 def list_incidents() -> dict[str, Any]:
     me = user()
     return list_page(session(), me, read_list_request(session(), me), ser.incident_summary)
 
 
 @bp.post("/incidents")
+@operation("create_incident", tag="incidents", summary="Report an incident", body=sch.IncidentInput,
+           responses={201: sch.Incident}, errors=READ,
+           description="Subscribers report for themselves; staff may name the reporter (404 if unknown).")
 def create_incident() -> Reply:
     me = user()
-    data = json_body(allowed=CREATE_FIELDS)
+    data = json_body()
     reporter = user_by_name(session(), name_value(data, "reporter", required=False), "reporter")
     policy = current_app.extensions["sla_policy"]
     i = svc.create_incident(session(), me, data, reporter=reporter, policy=policy)
@@ -81,11 +91,15 @@ def create_incident() -> Reply:
 
 
 @bp.get("/incidents/<int:incident_id>")
+@operation("get_incident", tag="incidents", summary="Read an incident with its SLA, history and close blockers",
+           responses={200: sch.Incident}, errors=(401, 404))
 def get_incident(incident_id: int) -> dict[str, Any]:
     return incident_json(load_incident(incident_id))
 
 
 @bp.get("/incidents/<int:incident_id>/suggestions")
+@operation("suggest_solutions", tag="incidents", summary="Approved solutions ranked for the incident's text",
+           responses={200: sch.SearchHitList}, errors=(401, 404))
 def incident_suggestions(incident_id: int) -> dict[str, Any]:
     i = load_incident(incident_id)
     result = suggest_for_incident(current_index(), user(), i.title, i.description)
@@ -93,8 +107,10 @@ def incident_suggestions(incident_id: int) -> dict[str, Any]:
 
 
 @bp.put("/incidents/<int:incident_id>/solution")
+@operation("link_solution", tag="incidents", summary="Link (or relink) the incident's one solution",
+           body=sch.SolutionInput, responses={200: sch.Incident}, errors=WRITE)
 def link_solution(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("article_id", "version"))
+    data = json_body()
     article_id = int_value(data, "article_id")
     i = load_for_change(incident_id, data)
     try:
@@ -116,8 +132,10 @@ def _assignee(data: dict[str, Any]) -> User | None:
 
 
 @bp.post("/incidents/<int:incident_id>/assign")
+@operation("assign_incident", tag="incidents", summary="Assign to a staff member, or unassign",
+           body=sch.AssignInput, responses={200: sch.Incident}, errors=WRITE)
 def assign_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("assignee", "version"))
+    data = json_body()
     assignee = _assignee(data)
     i = load_for_change(incident_id, data)
     svc.assign_incident(session(), i, user(), assignee)
@@ -126,16 +144,20 @@ def assign_incident(incident_id: int) -> dict[str, Any]:
 
 
 @bp.post("/incidents/<int:incident_id>/start")
+@operation("start_incident", tag="incidents", summary="Start work (takes it if unassigned)",
+           body=sch.VersionInput, responses={200: sch.Incident}, errors=WRITE)
 def start_incident(incident_id: int) -> dict[str, Any]:
-    i = load_for_change(incident_id, json_body(allowed=("version",)))
+    i = load_for_change(incident_id, json_body())
     svc.start_work(session(), i, user())
     commit()
     return incident_json(i)
 
 
 @bp.post("/incidents/<int:incident_id>/pend")
+@operation("pend_incident", tag="incidents", summary="Put on hold with a reason", body=sch.ReasonInput,
+           responses={200: sch.Incident}, errors=WRITE)
 def pend_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("reason", "version"))
+    data = json_body()
     i = load_for_change(incident_id, data)
     svc.pend_incident(session(), i, user(), data.get("reason"))
     commit()
@@ -143,16 +165,20 @@ def pend_incident(incident_id: int) -> dict[str, Any]:
 
 
 @bp.post("/incidents/<int:incident_id>/resume")
+@operation("resume_incident", tag="incidents", summary="Resume work on a pending incident",
+           body=sch.VersionInput, responses={200: sch.Incident}, errors=WRITE)
 def resume_incident(incident_id: int) -> dict[str, Any]:
-    i = load_for_change(incident_id, json_body(allowed=("version",)))
+    i = load_for_change(incident_id, json_body())
     svc.resume_incident(session(), i, user())
     commit()
     return incident_json(i)
 
 
 @bp.post("/incidents/<int:incident_id>/escalate")
+@operation("escalate_incident", tag="incidents", summary="Escalate to a higher tier (转交)",
+           body=sch.EscalateInput, responses={200: sch.Incident}, errors=WRITE)
 def escalate_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("tier", "reason", "assignee", "group", "version"))
+    data = json_body()
     tier = int_value(data, "tier")
     assignee = user_by_name(session(), name_value(data, "assignee", required=False), "assignee")
     group_id = int_value(data, "group", required=False)
@@ -167,8 +193,10 @@ def escalate_incident(incident_id: int) -> dict[str, Any]:
 
 
 @bp.post("/incidents/<int:incident_id>/resolve")
+@operation("resolve_incident", tag="incidents", summary="Mark the fix done", body=sch.ResolveInput,
+           responses={200: sch.Incident}, errors=WRITE)
 def resolve_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("note", "version"))
+    data = json_body()
     i = load_for_change(incident_id, data)
     svc.resolve_incident(session(), i, user(), data.get("note"))
     commit()
@@ -176,8 +204,11 @@ def resolve_incident(incident_id: int) -> dict[str, Any]:
 
 
 @bp.post("/incidents/<int:incident_id>/verify")
+@operation("verify_incident", tag="incidents", summary="Record the reporter's verdict on the fix",
+           body=sch.VerifyInput, responses={200: sch.Incident}, errors=WRITE,
+           description="By the reporter, or by staff with method 'callback' to record a call-back (回访).")
 def verify_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("accepted", "rating", "comment", "method", "version"))
+    data = json_body()
     accepted = bool_value(data, "accepted")
     rating = int_value(data, "rating", required=False)
     i = load_for_change(incident_id, data)
@@ -188,16 +219,21 @@ def verify_incident(incident_id: int) -> dict[str, Any]:
 
 
 @bp.post("/incidents/<int:incident_id>/close")
+@operation("close_incident", tag="incidents", summary="Close the incident", body=sch.VersionInput,
+           responses={200: sch.Incident}, errors=WRITE,
+           description="409 with code no_solution, solution_not_approved or not_verified, checked in that order.")
 def close_incident(incident_id: int) -> dict[str, Any]:
-    i = load_for_change(incident_id, json_body(allowed=("version",)))
+    i = load_for_change(incident_id, json_body())
     svc.close_incident(session(), i, user())
     commit()
     return incident_json(i)
 
 
 @bp.post("/incidents/<int:incident_id>/reopen")
+@operation("reopen_incident", tag="incidents", summary="Reopen a resolved or recently closed incident",
+           body=sch.ReasonInput, responses={200: sch.Incident}, errors=WRITE)
 def reopen_incident(incident_id: int) -> dict[str, Any]:
-    data = json_body(allowed=("reason", "version"))
+    data = json_body()
     i = load_for_change(incident_id, data)
     window = int(current_app.config.get("REOPEN_WINDOW_DAYS", svc.REOPEN_WINDOW_DAYS))
     svc.reopen_incident(session(), i, user(), data.get("reason"), window_days=window)
@@ -222,12 +258,16 @@ def _bulk_ids(data: dict[str, Any]) -> list[int]:
 
 
 @bp.post("/incidents/bulk-assign")
+@operation("bulk_assign_incidents", tag="incidents", summary="Assign up to 100 incidents at once (staff)",
+           body=sch.BulkAssignInput, responses={200: sch.IncidentSummaryList}, errors=WRITE,
+           description="All or nothing: an unknown id (400) or a refused move (409, e.g. a closed incident) names "
+                       "the incidents in `fields` as ids.<id>, and nothing changes.")
 def bulk_assign() -> dict[str, Any]:
     """All or nothing: one unknown id or one refused move and no incident changes."""
     me = user()
     if not is_staff(me):
         raise Forbidden("Only service-desk staff assign incidents.")
-    data = json_body(allowed=("ids", "assignee"))
+    data = json_body()
     ids = _bulk_ids(data)
     assignee = _assignee(data)
     valid = [v for v in ids if 0 < v <= MAX_ID]

@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 from kb.errors import NotFound, ValidationError
 from kb.orm import utcnow
 from servicedesk.api import bp
+from servicedesk.api import schemas as sch
 from servicedesk.api import serializers as ser
-from servicedesk.api.common import choice_arg, commit, id_exists, json_body, page_args, session, user
+from servicedesk.api.common import choice_arg, commit, id_exists, page_args, session, user
+from servicedesk.api.contract import Empty, operation
 from servicedesk.incidents.models import Incident
 from servicedesk.org.models import Notification
 
@@ -20,6 +22,8 @@ def _number(incident_id: int | None) -> str | None:
 
 
 @bp.get("/me/notifications")
+@operation("list_notifications", tag="users", summary="The caller's notifications, unread first",
+           query=sch.NotificationQuery, responses={200: sch.NotificationPage}, errors=(401,))
 def list_notifications() -> dict[str, Any]:
     me = user()
     errors: dict[str, str] = {}
@@ -43,9 +47,10 @@ def list_notifications() -> dict[str, Any]:
 
 
 @bp.post("/me/notifications/<int:notification_id>/read")
+@operation("read_notification", tag="users", summary="Mark a notification read (idempotent)", body=Empty,
+           responses={200: sch.Notification}, errors=(401, 404))
 def read_notification(notification_id: int) -> dict[str, Any]:
     me = user()
-    json_body(allowed=())
     n = session().get(Notification, notification_id) if id_exists(notification_id) else None
     if n is None or n.user_id != me.id:
         raise NotFound("No such notification.")

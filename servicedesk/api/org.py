@@ -16,12 +16,12 @@ from kb.actors import is_staff
 from kb.errors import NotFound, ValidationError
 from kb.validation import clean_text
 from servicedesk.api import bp
+from servicedesk.api import schemas as sch
 from servicedesk.api import serializers as ser
 from servicedesk.api.common import (
     commit,
     id_arg,
     id_exists,
-    json_body,
     like_pattern,
     name_value,
     page_args,
@@ -31,13 +31,13 @@ from servicedesk.api.common import (
     user,
     user_by_name,
 )
+from servicedesk.api.contract import WRITE, body, operation
 from servicedesk.org import services as org
 from servicedesk.org import sla_policies
 from servicedesk.org.models import MaintenanceGroup, ServiceStation, SlaPolicyRule, Subscriber, Zone
 from servicedesk.users.models import User
 
 Reply = tuple[dict[str, Any], int]
-SUBSCRIBER_FIELDS = ("name", "phone", "address", "zone", "service_level")
 
 
 def _staff() -> User:
@@ -55,6 +55,8 @@ def _load(model: type[ServiceStation] | type[MaintenanceGroup] | type[SlaPolicyR
 
 
 @bp.get("/stations")
+@operation("list_stations", tag="organisation", summary="Service stations with their groups and zones (staff)",
+           query=sch.Paged, responses={200: sch.StationPage}, errors=(401, 403))
 def list_stations() -> dict[str, Any]:
     _staff()
     page, per_page = page_args()
@@ -66,18 +68,22 @@ def list_stations() -> dict[str, Any]:
 
 
 @bp.post("/stations")
+@operation("create_station", tag="organisation", summary="Create a service station (admin)",
+           body=sch.StationInput, responses={201: sch.Station}, errors=WRITE)
 def create_station() -> Reply:
     me = user()
-    data = json_body(allowed=("name",))
+    data = body(sch.StationInput).model_dump()
     st = org.create_station(session(), me, data.get("name"))
     commit()
     return ser.station(st), 201
 
 
 @bp.post("/stations/<int:station_id>/groups")
+@operation("create_group", tag="organisation", summary="Create a maintenance group of a station (admin)",
+           body=sch.GroupInput, responses={201: sch.Group}, errors=WRITE)
 def create_group(station_id: int) -> Reply:
     me = user()
-    data = json_body(allowed=("name", "leader"))
+    data = body(sch.GroupInput).model_dump()
     leader = user_by_name(session(), name_value(data, "leader", required=False), "leader")
     st = _load(ServiceStation, station_id, "service station")
     g = org.create_group(session(), me, st, data.get("name"), leader=leader)
@@ -86,9 +92,12 @@ def create_group(station_id: int) -> Reply:
 
 
 @bp.post("/groups/<int:group_id>/zones")
+@operation("create_zone", tag="organisation",
+           summary="Create a zone (片区) of a group with its community manager (admin)", body=sch.ZoneInput,
+           responses={201: sch.Zone}, errors=WRITE)
 def create_zone(group_id: int) -> Reply:
     me = user()
-    data = json_body(allowed=("code", "name", "manager", "area"))
+    data = body(sch.ZoneInput).model_dump(mode="json")
     manager = user_by_name(session(), name_value(data, "manager", required=False), "manager")
     g = _load(MaintenanceGroup, group_id, "maintenance group")
     z = org.create_zone(session(), me, g, code=data.get("code"), name=data.get("name"), manager=manager,
@@ -98,6 +107,8 @@ def create_zone(group_id: int) -> Reply:
 
 
 @bp.get("/zones")
+@operation("list_zones", tag="organisation", summary="Zones with their group, station and manager (staff)",
+           query=sch.ZoneQuery, responses={200: sch.ZonePage}, errors=(401, 403))
 def list_zones() -> dict[str, Any]:
     _staff()
     errors: dict[str, str] = {}
@@ -120,6 +131,8 @@ def list_zones() -> dict[str, Any]:
 
 
 @bp.get("/subscribers")
+@operation("list_subscribers", tag="organisation", summary="Subscriber records, phones masked (staff)",
+           query=sch.SubscriberQuery, responses={200: sch.SubscriberPage}, errors=(401, 403))
 def list_subscribers() -> dict[str, Any]:
     _staff()
     page, per_page = page_args()
@@ -140,6 +153,8 @@ def _subscriber(account: str) -> Subscriber | None:
 
 
 @bp.get("/subscribers/<account>")
+@operation("get_subscriber", tag="organisation", summary="A subscriber record with the full phone (staff)",
+           responses={200: sch.Subscriber})
 def get_subscriber(account: str) -> dict[str, Any]:
     _staff()
     sub = _subscriber(account)
@@ -149,9 +164,13 @@ def get_subscriber(account: str) -> dict[str, Any]:
 
 
 @bp.put("/subscribers/<account>")
+@operation("put_subscriber", tag="organisation", summary="Create or update a subscriber record (staff)",
+           description="201 when the record is new, 200 when it existed; fields not sent keep their value.",
+           body=sch.SubscriberInput, body_required=False, responses={200: sch.Subscriber, 201: sch.Subscriber},
+           errors=WRITE)
 def put_subscriber(account: str) -> Reply:
     me = user()
-    data = json_body(allowed=SUBSCRIBER_FIELDS)
+    data = body(sch.SubscriberInput).model_dump(mode="json", exclude_unset=True)
     if clean_text(account, "account", max_len=40) != account:
         raise ValidationError("The account number has stray spaces or control characters.",
                               fields={"account": "invalid"})
@@ -162,6 +181,12 @@ def put_subscriber(account: str) -> Reply:
 
 
 @bp.get("/sla-policies")
+@operation("list_sla_policies", tag="organisation", summary="SLA policies (staff)", query=sch.Paged,
+           responses={200: sch.SlaPolicyPage}, errors=(401, 403),
+           description="A new incident takes the targets of the most specific policy matching its category, "
+                       "area and service level ('any' matches everything; more named fields win, then the "
+                       "service level, category and area in that order). Leased lines count as enterprise. "
+                       "With no matching row the operators' defaults apply.")
 def list_sla_policies() -> dict[str, Any]:
     _staff()
     page, per_page = page_args()
@@ -170,29 +195,40 @@ def list_sla_policies() -> dict[str, Any]:
 
 
 @bp.post("/sla-policies")
+@operation("create_sla_policy", tag="organisation", summary="Create an SLA policy (admin)",
+           description="409 policy_exists when a policy has the same category, area and service level.",
+           body=sch.SlaPolicyInput, responses={201: sch.SlaPolicy}, errors=WRITE)
 def create_sla_policy() -> Reply:
     me = user()
-    rule = sla_policies.create_sla_policy(session(), me, json_body(allowed=sla_policies.FIELDS))
+    data = body(sch.SlaPolicyInput).model_dump(mode="json")
+    rule = sla_policies.create_sla_policy(session(), me, data)
     commit()
     return ser.sla_policy(rule), 201
 
 
 @bp.get("/sla-policies/<int:policy_id>")
+@operation("get_sla_policy", tag="organisation", summary="Read an SLA policy (staff)",
+           responses={200: sch.SlaPolicy})
 def get_sla_policy(policy_id: int) -> dict[str, Any]:
     _staff()
     return ser.sla_policy(_load(SlaPolicyRule, policy_id, "SLA policy"))
 
 
 @bp.patch("/sla-policies/<int:policy_id>")
+@operation("update_sla_policy", tag="organisation",
+           summary="Change an SLA policy (admin); open incidents keep their due times", body=sch.SlaPolicyPatch,
+           body_required=False, responses={200: sch.SlaPolicy}, errors=WRITE)
 def update_sla_policy(policy_id: int) -> dict[str, Any]:
     me = user()
-    data = json_body(allowed=sla_policies.FIELDS)
+    data = body(sch.SlaPolicyPatch).model_dump(mode="json", exclude_unset=True)
     rule = sla_policies.update_sla_policy(session(), me, _load(SlaPolicyRule, policy_id, "SLA policy"), data)
     commit()
     return ser.sla_policy(rule)
 
 
 @bp.delete("/sla-policies/<int:policy_id>")
+@operation("delete_sla_policy", tag="organisation",
+           summary="Delete an SLA policy (admin); answers the deleted policy", responses={200: sch.SlaPolicy})
 def delete_sla_policy(policy_id: int) -> dict[str, Any]:
     me = user()
     rule = _load(SlaPolicyRule, policy_id, "SLA policy")

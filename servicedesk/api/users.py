@@ -12,13 +12,13 @@ from kb.actors import Role
 from kb.errors import NotFound, ValidationError
 from kb.validation import clean_text
 from servicedesk.api import bp
+from servicedesk.api import schemas as sch
 from servicedesk.api import serializers as ser
 from servicedesk.api.common import (
     bool_value,
     choice_arg,
     commit,
     id_exists,
-    json_body,
     like_pattern,
     name_value,
     page_args,
@@ -27,6 +27,7 @@ from servicedesk.api.common import (
     session,
     user,
 )
+from servicedesk.api.contract import WRITE, body, operation
 from servicedesk.users import services as users
 from servicedesk.users.models import ApiToken, User
 
@@ -49,6 +50,8 @@ def _text(data: dict[str, Any], name: str, max_len: int) -> str | None:
 
 
 @bp.get("/me")
+@operation("get_me", tag="users", summary="The caller's account and tokens", responses={200: sch.Me},
+           errors=(401,))
 def me() -> dict[str, Any]:
     caller = user()
     tokens = session().scalars(select(ApiToken).where(ApiToken.user_id == caller.id).order_by(ApiToken.id))
@@ -60,9 +63,11 @@ def me() -> dict[str, Any]:
 
 
 @bp.post("/me/tokens")
+@operation("create_token", tag="users", summary="Create an API token (the secret is shown once)",
+           body=sch.TokenInput, body_required=False, responses={201: sch.NewToken}, errors=(401,))
 def create_token() -> Reply:
     caller = user()
-    data = json_body(allowed=("name",))
+    data = body(sch.TokenInput).model_dump(exclude_unset=True)
     name = _text(data, "name", 100) or ""
     secret = users.issue_token(session(), caller, name)
     row = session().scalars(select(ApiToken).where(ApiToken.user_id == caller.id)
@@ -72,6 +77,8 @@ def create_token() -> Reply:
 
 
 @bp.delete("/me/tokens/<int:token_id>")
+@operation("revoke_token", tag="users", summary="Revoke one of your tokens", responses={200: sch.Revoked},
+           errors=(401, 404))
 def revoke_token(token_id: int) -> dict[str, Any]:
     caller = user()
     row = session().get(ApiToken, token_id) if id_exists(token_id) else None
@@ -83,6 +90,8 @@ def revoke_token(token_id: int) -> dict[str, Any]:
 
 
 @bp.get("/users")
+@operation("list_users", tag="users", summary="List users (admin)", query=sch.UserQuery,
+           responses={200: sch.UserPage}, errors=(401, 403))
 def list_users() -> dict[str, Any]:
     _require_admin(user())
     errors: dict[str, str] = {}
@@ -105,9 +114,11 @@ def list_users() -> dict[str, Any]:
 
 
 @bp.post("/users")
+@operation("create_user", tag="users", summary="Create a user (admin)", body=sch.UserInput,
+           responses={201: sch.User}, errors=WRITE)
 def create_user() -> Reply:
     _require_admin(user())
-    data = json_body(allowed=("username", "role", "password", "display_name", "email", "phone"))
+    data = body(sch.UserInput).model_dump(mode="json", exclude_unset=True)
     username = name_value(data, "username")
     role = users.parse_role(name_value(data, "role") or "")
     password = data.get("password")
@@ -121,16 +132,19 @@ def create_user() -> Reply:
 
 
 @bp.get("/users/<int:user_id>")
+@operation("get_user", tag="users", summary="Read a user (admin)", responses={200: sch.User})
 def get_user(user_id: int) -> dict[str, Any]:
     _require_admin(user())
     return ser.user(_load_user(user_id))
 
 
 @bp.patch("/users/<int:user_id>")
+@operation("update_user", tag="users", summary="Change a user's role or lock the account (admin)",
+           body=sch.UserPatch, body_required=False, responses={200: sch.User}, errors=WRITE)
 def update_user(user_id: int) -> dict[str, Any]:
     caller = user()
     _require_admin(caller)
-    data = json_body(allowed=("role", "active", "display_name"))
+    data = body(sch.UserPatch).model_dump(mode="json", exclude_unset=True)
     role_name = name_value(data, "role", required=False)
     role = users.parse_role(role_name) if role_name is not None else None
     active = bool_value(data, "active", required=False)

@@ -175,11 +175,13 @@ def _incident_page_layout(page: Any) -> None:
         return found
 
     work, history, solution = box("#work"), box("section[aria-labelledby='hist-h']"), box("#solution")
-    assert solution["x"] > work["x"] + work["width"] and history["x"] == work["x"]
-    assert history["y"] - (work["y"] + work["height"]) < 40
+    talk = box("#conversation")  # the conversation stands between the work and its history
+    assert solution["x"] > work["x"] + work["width"] and history["x"] == work["x"] == talk["x"]
+    assert talk["y"] - (work["y"] + work["height"]) < 40 and history["y"] - (talk["y"] + talk["height"]) < 40
     page.set_viewport_size(PHONE)
     try:
-        assert box("#solution")["y"] < box("#work")["y"] < box("section[aria-labelledby='hist-h']")["y"]
+        assert (box("#solution")["y"] < box("#work")["y"] < box("#conversation")["y"]
+                < box("section[aria-labelledby='hist-h']")["y"])
     finally:
         page.set_viewport_size(DESKTOP)
 

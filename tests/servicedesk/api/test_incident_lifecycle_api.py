@@ -145,6 +145,18 @@ def test_field_work_is_read_and_written_by_staff(api, s, agent, subscriber):
     _refused(api.get("/incidents/999999/field-work", agent), 404)
 
 
+def test_a_field_work_patch_that_changes_nothing_shows_texts_empty(api, agent, subscriber):
+    # Found by the schemathesis run: a first PATCH that changes nothing answered null for the texts.
+    inc = factories.incident(agent, reporter=subscriber)
+    for sent in ({"vlan": None}, {"arrived_at": None, "version": inc.version}):
+        r = api.patch(f"/incidents/{inc.id}/field-work", agent, json=sent)
+        assert r.status_code == 200, r.get_json()
+        body = r.get_json()
+        assert body["fault_cause"] == body["steps"] == body["a_end"] == body["mac_address"] == ""
+        assert body["vlan"] is None and body["arrived_at"] is None
+        check_schema(api, r, "FieldWork")
+
+
 def test_field_work_refusals_name_each_bad_field_and_save_nothing(api, s, agent, subscriber):
     line = factories.incident(agent, reporter=subscriber, service="leased_line", title="集客专线中断")
     home = factories.incident(agent, reporter=subscriber)

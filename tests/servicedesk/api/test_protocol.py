@@ -106,12 +106,25 @@ def test_unknown_path_and_wrong_method_are_json(api, agent):
     assert r.status_code == 405 and error_of(r)["code"] == "method_not_allowed"
 
 
+def test_method_not_allowed_says_what_is(app, api, agent):
+    r = api.call("DELETE", "/incidents", agent)
+    assert r.status_code == 405 and r.content_type.startswith("application/json")
+    assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS", "POST"}
+    r = api.call("PUT", "/health")
+    assert set(r.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    page = app.test_client().delete("/login")
+    assert page.status_code == 405 and page.content_type.startswith("text/html")
+    assert "POST" in page.headers["Allow"] and "DELETE" not in page.headers["Allow"]
+
+
 def test_health(api, agent):
     factories.article(agent)
     r = api.get("/health")
     assert r.status_code == 200
     assert r.get_json() == {"status": "ok", "database": "ok", "index": "ok", "index_lag": 0,
-                            "index_lag_seconds": 0.0}
+                            "index_lag_seconds": 0.0,
+                            "channels": {"mail": "off", "sms": "off", "webhooks": "configured", "in_app": "configured"},
+                            "outbox": {"pending": 0, "failed": 0, "oldest_seconds": None}}
     assert api.get("/health", headers={"Authorization": "Bearer broken"}).status_code == 200
 
 
@@ -161,12 +174,57 @@ def test_openapi_document_is_valid_and_complete(app, api):
     assert routes == documented
     for path, item in doc["paths"].items():
         for method, operation in item.items():
+            assert "x-undeclared" not in operation, f"declare {method.upper()} {path} with @operation"
             assert operation["responses"], (path, method)
             params = {p.get("name") or p["$ref"].rsplit("/", 1)[-1] for p in operation.get("parameters", [])}
             for name in re.findall(r"{(\w+)}", path):
                 assert name in params, (path, method, name)
             if method in ("post", "put", "patch") and path != "/openapi.json":
                 assert "requestBody" in operation, (path, method)
+            assert re.fullmatch(r"[a-z]+_[a-z_]+", operation["operationId"]), operation["operationId"]
+            assert len(operation["tags"]) == 1 and operation["tags"][0] in {t["name"] for t in doc["tags"]}
+            assert "400" in operation["responses"], (path, method)  # bad query strings and paths, everywhere
+    ids = [op["operationId"] for item in doc["paths"].values() for op in item.values()]
+    assert len(ids) == len(set(ids))
+    responses = doc["components"]["responses"]
+    assert "invalid_text" in responses["BadRequest"]["description"]
+    assert "admin_only" in responses["Forbidden"]["description"]
+
+
+def test_request_bodies_are_required_only_where_the_server_requires_one(api, agent, subscriber):
+    doc = api.get("/openapi.json").get_json()
+    inc = factories.incident(subscriber)
+    create = doc["paths"]["/incidents"]["post"]["requestBody"]
+    assert create["required"] is True and api.post("/incidents", agent).status_code == 400
+    start = doc["paths"]["/incidents/{incident_id}/start"]["post"]["requestBody"]
+    assert start["required"] is False and api.post(f"/incidents/{inc.id}/start", agent).status_code == 200
+    schema = doc["components"]["schemas"]["IncidentInput"]
+    assert schema["additionalProperties"] is False and set(schema["required"]) == {"title", "service", "category"}
+
+
+def test_the_declaration_validates_before_the_view(api, s, admin, agent):
+    before = count(s, Incident)
+    # JSON types are exact: a number in quotes is not a number, and nothing is written
+    r = api.post("/incidents", agent, json={**REPORT, "title": 42, "priority": "urgent!", "colour": "红"})
+    assert r.status_code == 400 and error_of(r)["code"] == "invalid_input"
+    assert error_of(r)["fields"] == {"title": "must be a string", "priority": "one of: low, normal, high, urgent",
+                                     "colour": "unknown field"}
+    escalate = f"/incidents/{factories.incident(agent).id}/escalate"
+    r = api.post(escalate, agent, json={"tier": "3", "reason": "光功率低"})
+    assert r.status_code == 400 and error_of(r)["fields"] == {"tier": "a whole number from 2 to 4"}
+    r = api.post(escalate, agent, json={"tier": 3, "reason": "光功率低", "version": True})
+    assert r.status_code == 400 and error_of(r)["fields"] == {"version": "must be an integer"}
+    assert count(s, Incident) == before + 1
+    # the query string too, with the messages the views always gave
+    r = api.get("/users", admin, query={"page": "0", "per_page": "abc", "role": "agent,boss"})
+    assert r.status_code == 400 and error_of(r)["fields"] == {
+        "page": "a whole number from 1 to 100000", "per_page": "a whole number from 1 to 100",
+        "role": "one of: user, agent, specialist, lead, admin"}
+    r = api.get("/search", agent, query={"visibility": "secret"})
+    assert r.status_code == 400 and "visibility" in error_of(r)["fields"]
+    # text that is not Unicode keeps its own code
+    r = api.post("/incidents", agent, data='{"title": "\\ud800", "service": "broadband", "category": "fault"}')
+    assert r.status_code == 400 and error_of(r)["code"] == "invalid_text"
 
 
 def test_nul_characters_never_reach_the_database(api, s, agent, subscriber):

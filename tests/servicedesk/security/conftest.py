@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from kb import services as kb_services
 from kb.attachments import add_attachment
 from servicedesk.attachments import current_store
+from servicedesk.conversation import services as conversation
+from servicedesk.notify import registry
 from servicedesk.org import services as org
 from servicedesk.org import sla_policies
 from servicedesk.users.models import User
@@ -70,15 +72,21 @@ def desk(s: Session, subscriber: User, agent: User, lead: User, admin: User) -> 
     in_review = factories.article(agent, title="机顶盒无信号的处理")
     kb_services.submit_article(s, in_review, agent)
     incident = factories.incident(agent, reporter=subscriber, customer_account="GD20240001")
+    hook = registry.create_webhook(s, admin, {"url": "http://oss.example.net/hook", "events": ["incident.created"],
+                                              "secret": "共享密钥-0123456789abcdef"}, own=[])
+    reply = conversation.add_reply(s, incident, agent, "请重启光猫后再试。")
+    photo = conversation.add_message_attachment(s, current_store(), reply, agent, "现场.png", PNG)
     s.commit()
-    values = {"article_id": article.id, "attachment_id": attachment.id, "incident_id": incident.id,
+    values = {"webhook_id": hook.id, "event": "incident.created", "locale": "zh_CN", "message_id": reply.id,
+              "article_id": article.id, "attachment_id": attachment.id, "incident_id": incident.id,
               "user_id": agent.id, "group_id": group.id, "zone_id": zone.id, "rule_id": rule.id,
               "policy_id": rule.id, "audit_id": 1, "photo_id": 1, "old": 1, "new": 1,
               "account": "GD20240001", "filename": "app.css"}
     people: dict[str, User | None] = {"visitor": None, "subscriber": subscriber, "agent": agent, "lead": lead,
                                       "admin": admin}
     return Desk(people=people, path_values={k: str(v) for k, v in values.items()},
-                endpoint_values={"knowledge.review": {"article_id": str(in_review.id)}})
+                endpoint_values={"knowledge.review": {"article_id": str(in_review.id)},
+                                 "api.download_incident_message_attachment": {"attachment_id": str(photo.id)}})
 
 
 @pytest.fixture
