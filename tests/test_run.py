@@ -89,7 +89,12 @@ def test_serves_ready_to_use(tmp_path: Path, server: str) -> None:
             assert header == "servicedesk"
         else:
             assert header == "gunicorn"
-            children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+            children: list[str] = []
+            for _ in range(100):  # the first worker may answer before the master has forked the second
+                children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+                if len(children) >= 2:
+                    break
+                time.sleep(0.1)
             assert len(children) == 2  # two worker processes under the master
     finally:
         proc.terminate()
