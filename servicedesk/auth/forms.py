@@ -144,6 +144,12 @@ class EndSessionsForm(FlaskForm):
     submit = SubmitField(_l("Log out everywhere else"))
 
 
+class EndOneSessionForm(FlaskForm):
+    """Ends one session of the user's list (the session is in the address)."""
+
+    submit = SubmitField(_l("End"))
+
+
 class RevokeTokenForm(FlaskForm):
     token_id = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Revoke"))

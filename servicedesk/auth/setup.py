@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from kb.actors import Role
 from servicedesk import db, shared
-from servicedesk.auth import throttle
+from servicedesk.auth import sessions, throttle
 from servicedesk.extensions import login_manager
 from servicedesk.users.models import User
 from servicedesk.users.services import stamp_token_use, token_for_secret
 
 TOKEN_STAMP_SECONDS = 300  # a token's last use is recorded at most this often
+SESSION_STAMP_SECONDS = 300  # a session's last use, likewise
+SID_PENDING_SECONDS = 300  # how long a session record written later may be missing
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,7 +58,55 @@ def user_for_session(user_id: str) -> User | None:
     user = db.session.get(User, int(user_key))
     if user is None or not user.active or user.session_version != int(version):
         return None
+    if not _session_record_allows(user):
+        return None
     return user
+
+
+def _session_record_allows(user: User) -> bool:
+    """Whether this browser's session record (session["sid"]) still stands: ended or another user's, no.
+    A session without one is a remember cookie being restored (or a session from before these records): it
+    goes on, under a new record. The request may be a read (GET), which must not write, so the record is
+    written by db.write_later; its key goes into the session at once, and until the record is there
+    (SID_PENDING_SECONDS at most) a missing record does not end the session. The last use is stamped at
+    most every SESSION_STAMP_SECONDS, apart from the request like a token's."""
+    key = session.get("sid")
+    if not isinstance(key, str) or not key:
+        _start_session_later(user)
+        return True
+    record = sessions.session_for_key(db.session(), key)
+    if record is None:
+        pending = session.get("sid_pending", 0)
+        return isinstance(pending, int | float) and 0 <= time.time() - pending < SID_PENDING_SECONDS
+    if record.user_id != user.id or record.ended_at is not None:
+        return False
+    session.pop("sid_pending", None)
+    if shared.store().claim(f"session-seen:{record.id}", SESSION_STAMP_SECONDS):
+        record_id = record.id
+        db.write_later(lambda s: sessions.stamp_session_seen(s, record_id))
+    return True
+
+
+def _start_session_later(user: User) -> None:
+    key = secrets.token_urlsafe(24)
+    user_id, agent, address = user.id, request.headers.get("User-Agent", ""), request.remote_addr
+    db.write_later(lambda s: sessions.start_session(s, user_id, agent, address, key=key))
+    session["sid"] = key
+    session["sid_pending"] = int(time.time())
+
+
+def start_login_session(user: User) -> None:
+    """Records the session a login (password, registration) just began, and puts its key in the cookie.
+    Call it after login_user, in a request that writes."""
+    session["sid"] = sessions.start_session(db.session(), user.id, request.headers.get("User-Agent", ""),
+                                            request.remote_addr)
+    session.pop("sid_pending", None)
+
+
+def current_session_hash() -> str | None:
+    """The stored hash of this browser's session key, or None."""
+    key = session.get("sid")
+    return sessions.hash_key(key) if isinstance(key, str) and key else None
 
 
 def bearer_presented() -> bool:

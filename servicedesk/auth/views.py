@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
@@ -12,8 +23,10 @@ from werkzeug.wrappers import Response
 
 from kb.errors import DomainError
 from servicedesk import db
+from servicedesk.auth import sessions
 from servicedesk.auth.forms import (
     PASSWORD_HINT,
+    EndOneSessionForm,
     EndSessionsForm,
     LanguageForm,
     LocaleForm,
@@ -24,7 +37,7 @@ from servicedesk.auth.forms import (
     TokenForm,
     apply_domain_error,
 )
-from servicedesk.auth.setup import current
+from servicedesk.auth.setup import current, current_session_hash, start_login_session
 from servicedesk.i18n import LANG_COOKIE
 from servicedesk.portal.messages import place_error
 from servicedesk.portal.registration import register_subscriber
@@ -72,6 +85,7 @@ def login() -> Any:
             return locked(render_template("auth/login.html", form=form), exc)
         if user is not None:
             login_user(user, remember=bool(form.remember.data))
+            start_login_session(user)
             db.session.commit()
             flash(_("Welcome, %(name)s.", name=user.name), "success")
             return redirect(safe_next(form.next.data, home_for(user)))
@@ -137,8 +151,9 @@ def register() -> Any:
             else:
                 place_error(form, exc)
         else:
-            db.session.commit()
             login_user(user)
+            start_login_session(user)
+            db.session.commit()
             flash(_("Welcome, %(name)s. Your account is ready.", name=user.name), "success")
             return redirect(safe_next(form.next.data, url_for("portal.my_incidents")))
     return render_template("auth/register.html", form=form)
@@ -149,8 +164,9 @@ def logout() -> Response:
     """Ends this session and every other session and remember cookie of the user."""
     user = current()
     logout_user()
+    session.pop("sid", None)
     if user is not None:
-        end_sessions(db.session(), user)
+        end_sessions(db.session(), user)  # this session's record with all the others
         db.session.commit()
     flash(_("You have logged out."), "info")
     return redirect(url_for("portal.home"))
@@ -190,6 +206,8 @@ def profile() -> Any:
         new_token = outcome
     page = render_template("auth/profile.html", user=user, forms=forms, new_token=new_token,
                            end_form=EndSessionsForm(prefix="es", formdata=None),
+                           sessions=sessions.list_sessions(db.session(), user),
+                           this_session=current_session_hash(), end_one_form=EndOneSessionForm(formdata=None),
                            tokens=sorted(user.tokens, key=lambda t: t.created_at, reverse=True),
                            revoke_form=RevokeTokenForm(prefix="rv", formdata=None))
     response = make_response(page)
@@ -203,8 +221,13 @@ def profile() -> Any:
 
 
 def _keep_this_session(user: User) -> None:
-    """After the user's sessions were ended on purpose, this one goes on (under the new session version)."""
+    """After the user's sessions were ended on purpose, this one goes on (under the new session version),
+    with its own record when that was kept, else with a new one."""
     login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
+    key = session.get("sid")
+    record = sessions.session_for_key(db.session(), key) if isinstance(key, str) and key else None
+    if record is None or record.ended_at is not None or record.user_id != user.id:
+        start_login_session(user)
 
 
 def _profile_action(user: User, forms: dict[str, Any]) -> Response | str | None:
@@ -233,7 +256,7 @@ def _profile_action(user: User, forms: dict[str, Any]) -> Response | str | None:
     elif end.submit.data:
         if not end.validate():
             return None
-        end_sessions(s, user)
+        end_sessions(s, user, except_key_hash=current_session_hash())
         db.session.commit()
         _keep_this_session(user)
         message = _("You have been logged out everywhere else. Your API tokens still work; revoke any you "
@@ -263,4 +286,27 @@ def _profile_action(user: User, forms: dict[str, Any]) -> Response | str | None:
         return None
     db.session.commit()
     flash(message, "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.post("/profile/sessions/<int:session_id>/end")
+@login_required
+def end_one_session(session_id: int) -> Response:
+    """Ends one of the user's sessions (another's: 404); ending this browser's own logs it out."""
+    user = current()
+    assert user is not None
+    if not EndOneSessionForm().validate():
+        flash(_("The page had expired; try again."), "error")
+        return redirect(url_for("auth.profile"))
+    try:
+        record = sessions.end_session(db.session(), user, session_id)
+    except DomainError:
+        abort(404)
+    db.session.commit()
+    if record.key_hash == current_session_hash():
+        logout_user()
+        session.pop("sid", None)
+        flash(_("You have logged out."), "info")
+        return redirect(url_for("auth.login"))
+    flash(_("That session has ended; that browser is logged out."), "success")
     return redirect(url_for("auth.profile"))

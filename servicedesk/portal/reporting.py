@@ -25,7 +25,7 @@ from kb.vocabulary import SERVICES
 from servicedesk import db
 from servicedesk.attachments import current_store
 from servicedesk.auth.forms import LoginForm
-from servicedesk.auth.setup import current
+from servicedesk.auth.setup import current, start_login_session
 from servicedesk.extensions import csrf, login_manager
 from servicedesk.incidents.services import DESCRIPTION_MAX, TITLE_MAX
 from servicedesk.org.models import Zone
@@ -104,6 +104,7 @@ def _relogin(form: ReportForm) -> LoginForm:
         relogin.password.errors = [_("Wrong username or password, or the account is locked.")]
     else:
         login_user(user)
+        start_login_session(user)
         db.session.commit()
     return relogin
 

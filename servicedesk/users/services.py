@@ -17,6 +17,7 @@ from kb.errors import Conflict, DomainError, Forbidden, NotFound, ValidationErro
 from kb.orm import utcnow
 from kb.validation import clean_text, is_valid_id
 from servicedesk.audit.services import created, current_actor, diff, record_change, snapshot
+from servicedesk.auth import sessions as session_records
 from servicedesk.users.models import ApiToken, User
 from servicedesk.users.passwords import check_policy, hash_password, verify_password
 
@@ -203,11 +204,13 @@ def change_password(s: Session, user: User, current: str, new: str) -> None:
     set_password(s, user, new, field="new_password", actor=user)
 
 
-def end_sessions(s: Session, user: User) -> None:
-    """Ends every session and remember cookie of the user (their session version moves on); API tokens stay."""
+def end_sessions(s: Session, user: User, except_key_hash: str | None = None) -> None:
+    """Ends every session and remember cookie of the user (their session version moves on) and marks their
+    session records ended (but the one of except_key_hash, which the caller logs in again); API tokens stay."""
     user.session_version = User.session_version + 1  # in SQL, so two at once both count
     s.flush()
     s.refresh(user, ["session_version"])
+    session_records.end_sessions(s, user, except_key_hash)
 
 
 LOCALES = ("", "zh_CN", "en")
