@@ -182,12 +182,15 @@ def register(app: Flask) -> None:
 
     @sla_group.command("check")
     def sla_check() -> None:
-        """Flag incidents past their resolve-by time and notify their group leaders (idempotent; for cron)."""
+        """Flag incidents past their resolve-by time, first responses missed and resolve windows at risk, and
+        tell their group leaders; each once per incident, even from several nodes at once (for cron)."""
         from servicedesk.org.services import check_sla
 
         report = check_sla(db.session())
         db.session.commit()
-        click.echo(f"newly breached: {report.breached}; leaders notified: {report.notified}")
+        click.echo(f"newly breached: {report.breached}; leaders notified: {report.notified}; "
+                   f"first responses missed: {report.response_missed}; at risk: {report.at_risk}; "
+                   f"leaders warned: {report.flags_notified}")
 
     @app.cli.group("notify")
     def notify_group() -> None:

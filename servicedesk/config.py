@@ -59,6 +59,11 @@ def default_config() -> dict[str, Any]:
         "SLA_BUSINESS_HOURS": os.environ.get("SLA_BUSINESS_HOURS", "08:30-17:30"),
         "SLA_HOLIDAYS": os.environ.get("SLA_HOLIDAYS", ""),
         "REOPEN_WINDOW_DAYS": int(os.environ.get("REOPEN_WINDOW_DAYS", 7)),
+        # Call-backs that fail (回访未接通): after this many failed attempts since the fix, the last at least this
+        # many hours after the first, a lead may record the subscriber as unreachable (an accepted, unrated
+        # verification; closing still needs the approved solution). Attempts: 1 to 20; hours: 0 to 720.
+        "CALLBACK_UNREACHABLE_ATTEMPTS": int(os.environ.get("CALLBACK_UNREACHABLE_ATTEMPTS", 3)),
+        "CALLBACK_UNREACHABLE_HOURS": float(os.environ.get("CALLBACK_UNREACHABLE_HOURS", 48)),
         "JSON_SORT_KEYS": False,
         # Shared between processes and nodes (token-use stamps, login throttling); in-process without it.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),

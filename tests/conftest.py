@@ -7,14 +7,15 @@ without it the suite uses a SQLite file in a temporary folder.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask, g
 from flask.testing import FlaskClient
 from flask_login import FlaskLoginClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.orm import Session
 
 from kb.actors import Role
 from kb.orm import Base
@@ -112,3 +113,25 @@ def admin(app: Flask) -> User:
 def login_client(app: Flask, user: User) -> FlaskClient:
     """A test client logged in as user (Flask-Login's FlaskLoginClient)."""
     return app.test_client(user=user)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def committed(engine: Engine) -> Iterator[Callable[[], Session]]:
+    """Sessions on their own connections; every row they commit is deleted after the test."""
+    tables = [t for t in Base.metadata.sorted_tables if "id" in t.c]
+    with engine.connect() as conn:
+        marks = {t.name: conn.scalar(select(func.coalesce(func.max(t.c.id), 0))) for t in tables}
+    sessions: list[Session] = []
+
+    def make() -> Session:
+        sessions.append(Session(engine, expire_on_commit=False))
+        return sessions[-1]
+
+    yield make
+    for sess in sessions:
+        sess.close()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE articles SET status = 'draft', live_revision_id = NULL WHERE id > :m"),
+                     {"m": marks["articles"]})
+        for t in reversed(tables):
+            conn.execute(t.delete().where(t.c.id > marks[t.name]))

@@ -33,7 +33,8 @@ def _stale_message(incident: Incident) -> str:
              version=incident.version)
 
 
-def _act(incident_id: int, form_name: str, run: Callable[[Incident, Any], str | Response]) -> Any:
+def _act(incident_id: int, form_name: str, run: Callable[[Incident, Any], str | Response],
+         page: Callable[..., Any] = detail_page) -> Any:
     """One action: valid form → version check → service → commit → redirect, else the page again."""
     s = db.session()
     incident = load(incident_id, for_update=True)
@@ -41,7 +42,7 @@ def _act(incident_id: int, form_name: str, run: Callable[[Incident, Any], str | 
     form = prepare(cls(prefix=prefix))
     if not form.validate_on_submit():
         flash(_("Nothing was changed: please correct the fields marked below."), "error")
-        return detail_page(incident, 400, **{form_name: form})
+        return page(incident, 400, **{form_name: form})
     try:
         services.check_version(incident, form.version.data)
         outcome = run(incident, form)
@@ -54,7 +55,7 @@ def _act(incident_id: int, form_name: str, run: Callable[[Incident, Any], str | 
         else:
             attach_domain_error(form, exc)
             flash(domain_message(exc, incident.status), "error")
-        return detail_page(incident, exc.status, **{form_name: form})
+        return page(incident, exc.status, **{form_name: form})
     except Exception as exc:
         conflict = services.concurrent_change(exc)
         if conflict is None:
@@ -63,7 +64,7 @@ def _act(incident_id: int, form_name: str, run: Callable[[Incident, Any], str | 
         incident = load(incident_id)
         flash(_stale_message(incident), "error")
         form.version.data = str(incident.version)
-        return detail_page(incident, conflict.status, **{form_name: form})
+        return page(incident, conflict.status, **{form_name: form})
     if isinstance(outcome, Response):
         return outcome
     flash(outcome, "success")
@@ -226,3 +227,7 @@ def field_work(incident_id: int) -> Response:
         fieldwork.record_field_work(db.session(), incident, me(), data)
         return _("Field-work record saved.")
     return _act(incident_id, "field_work_form", run)
+
+
+# The call-back attempts page and its actions register their routes on import.
+import servicedesk.incidents.callback_views  # noqa: E402,F401

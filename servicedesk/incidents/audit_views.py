@@ -3,7 +3,7 @@ desk's figures for a period (escalation rate, first-line resolution rate, audit 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from kb.errors import DomainError
 from servicedesk import db
 from servicedesk.auth.setup import STAFF, roles_required
+from servicedesk.figures import compute as compute_figures
 from servicedesk.formerrors import attach_domain_error, domain_message
 from servicedesk.incidents import audits, queries
 from servicedesk.incidents.forms import AUDIT_OUTCOMES, AuditRecordForm, AuditSampleForm
@@ -99,8 +100,8 @@ def figures() -> Any:
     error = _("The end comes before the start.") if end < start else None
     if error:
         start, end = end, start
-    tiers = queries.tier_figures(db.session(), datetime.combine(start, time.min, tzinfo=desk_zone()),
-                                 datetime.combine(end + timedelta(days=1), time.min, tzinfo=desk_zone()))
+    desk = compute_figures(db.session(), start, end, tz=desk_zone())[0].values  # the one source of the figures
+    tiers = queries.TierFigures(incidents=int(desk["reported"] or 0), escalated=int(desk["escalated"] or 0))
     summary = audits.audit_summary(db.session(), recent=0)
     return render_template("incidents/figures.html", tiers=tiers, start=start, end=end, error=error,
                            audit=summary), 400 if error else 200

@@ -27,6 +27,7 @@ from wtforms.validators import ValidationError as WTFormsValidationError
 
 from kb.vocabulary import SERVICES, service_label
 from servicedesk.incidents import services
+from servicedesk.incidents.queries import ESCALATION_ROLES
 from servicedesk.incidents.workflow import Area, Category, Channel, IncidentStatus, Priority
 from servicedesk.web import AREA_LABELS, CATEGORY_LABELS, CHANNEL_LABELS, PRIORITY_LABELS, STATUS_LABELS
 
@@ -164,6 +165,8 @@ class EscalateForm(ActionForm):
                            validators=[DataRequired(_l("Say why the incident goes to another tier.")),
                                        Length(max=services.NOTE_MAX)])
 
+    pick_roles = ESCALATION_ROLES  # the specialist picker offers the tiers above first line
+
     def set_staff(self, staff: list[tuple[str, str]]) -> EscalateForm:
         self.assignee.choices = [("", _l("Nobody in particular: the team's queue")), *_people(staff)]
         return self
@@ -205,6 +208,28 @@ class CallbackForm(ActionForm):
     def validate_comment(self, field: Any) -> None:
         if self.accepted.data == "no" and not (field.data or "").strip():
             raise WTFormsValidationError(_l("Say why the subscriber rejects the fix."))
+
+
+CALLBACK_OUTCOMES: list[tuple[str, Any]] = [
+    ("unreachable", _l("Not reached: no answer, switched off or wrong number")),
+    ("reached", _l("Reached the subscriber")),
+]
+
+
+class CallbackAttemptForm(ActionForm):
+    """One try at calling the subscriber back (how it went, when, a note)."""
+
+    outcome = RadioField(_l("How the call went"), choices=CALLBACK_OUTCOMES,
+                         validators=[InputRequired(_l("Record how the call went."))])
+    called_at = DateTimeLocalField(_l("Called at"), validators=[Optional()], description=_l("Leave empty for now."))
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=services.NOTE_MAX)],
+                         description=_l("For example: no answer, switched off, wrong number."))
+
+
+class UnreachableForm(ActionForm):
+    """A lead records that the subscriber cannot be reached (once the operator's rule is met)."""
+
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=services.NOTE_MAX)])
 
 
 class ReopenForm(ActionForm):
@@ -264,6 +289,8 @@ ACTION_FORMS: dict[str, tuple[type[FlaskForm], str]] = {
     "cancel_form": (CancelForm, "cancel"),
     "duplicate_form": (DuplicateForm, "dup"),
     "field_work_form": (FieldWorkForm, "fw"),
+    "attempt_form": (CallbackAttemptForm, "att"),
+    "unreachable_form": (UnreachableForm, "unr"),
 }
 
 

@@ -9,10 +9,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.models import Article
 from kb.orm import Base, enum_column, utcnow
-from servicedesk.incidents.sla import SlaCalendar
+from servicedesk.incidents.sla import SlaCalendar, SlaFlagKind
 from servicedesk.incidents.workflow import (
     Area,
     AuditOutcome,
+    CallbackOutcome,
     Category,
     Channel,
     IncidentStatus,
@@ -119,6 +120,10 @@ class Incident(Base):
         # The period figures (escalation rate) and the call-back audit sample.
         Index("ix_incidents_created_at", "created_at", "id"),
         Index("ix_incidents_closed_at", "closed_at"),
+        # Open incidents nobody has responded to, by respond-by: the SLA check's first-response judgement and
+        # the queue's "response overdue" tab read only this small slice (nearly every incident has a response).
+        Index("ix_incidents_unanswered", "status", "respond_by", "id", "paused_at",
+              postgresql_where=text("responded_at IS NULL"), sqlite_where=text("responded_at IS NULL")),
     )
     __mapper_args__ = {"version_id_col": version}
 
@@ -155,6 +160,37 @@ class SlaBreach(Base):
     notified_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class SlaFlag(Base):
+    """A warning the SLA check raised once for an incident: first response missed, or resolve window at risk.
+    Its primary key makes it once per incident and kind, however many checks run at the same moment; `run`
+    names the check that raised it, so that check (and no other) writes its history entry and messages."""
+
+    __tablename__ = "incident_sla_flags"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[SlaFlagKind] = mapped_column(enum_column(SlaFlagKind, "sla_flag_kind"), primary_key=True)
+    flagged_at: Mapped[datetime]
+    run: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class CallbackAttempt(Base):
+    """One try at calling the subscriber back after the fix: when, who called, whether they were reached."""
+
+    __tablename__ = "incident_callback_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]
+    outcome: Mapped[CallbackOutcome] = mapped_column(enum_column(CallbackOutcome, "callback_outcome"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    by: Mapped[User] = relationship()
+
+    __table_args__ = (Index("ix_incident_callback_attempts_incident_at", "incident_id", "at", "id"),)
+
+
 class Verification(Base):
     """The reporter's confirmation, or an agent's recorded call-back (回访), accepting or rejecting a fix."""
 
@@ -172,7 +208,11 @@ class Verification(Base):
     incident: Mapped[Incident] = relationship(back_populates="verifications")
     by: Mapped[User] = relationship()
 
-    __table_args__ = (CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),)
+    __table_args__ = (
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+        # Nobody answered, so nobody rated: an unreachable subscriber's verification is accepted and unrated.
+        CheckConstraint("method <> 'unreachable' OR (accepted AND rating IS NULL)", name="unreachable_unrated"),
+    )
 
 
 class IncidentEvent(Base):

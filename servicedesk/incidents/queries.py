@@ -24,17 +24,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, false, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from kb.actors import STAFF_ROLES
+from kb.actors import Role
 from kb.orm import UTCDateTime, utcnow
 from servicedesk.incidents.models import Incident
-from servicedesk.incidents.sla_sql import sla_condition
+from servicedesk.incidents.sla_sql import sla_condition, unanswered
 from servicedesk.incidents.terms import SearchMatch, title_condition
 from servicedesk.incidents.workflow import OPEN_STATES, IncidentStatus
 from servicedesk.org.models import MaintenanceGroup, ServiceStation, Subscriber, Zone
 from servicedesk.users.models import User
 
-TABS = ("mine", "team", "unassigned", "at_risk", "breached", "awaiting", "open", "resolved", "closed", "all")
-COUNTED_TABS = ("mine", "team", "unassigned", "at_risk", "breached", "awaiting")
+TABS = ("mine", "team", "unassigned", "response_overdue", "at_risk", "breached", "awaiting", "open", "resolved",
+        "closed", "all")
+COUNTED_TABS = ("mine", "team", "unassigned", "response_overdue", "at_risk", "breached", "awaiting")
 SORTS = ("newest", "oldest", "resolve_by")
 DEFAULT_TAB = "open"
 TOTAL_CAP = 500
@@ -45,7 +46,7 @@ _OPEN = sorted(s.value for s in OPEN_STATES)
 _ALL = sorted(s.value for s in IncidentStatus)
 _TAB_STATUSES: dict[str, list[str] | None] = {
     "mine": [*_OPEN, IncidentStatus.RESOLVED.value],
-    "team": _OPEN, "unassigned": _OPEN, "at_risk": _OPEN, "breached": _OPEN, "open": _OPEN,
+    "team": _OPEN, "unassigned": _OPEN, "response_overdue": _OPEN, "at_risk": _OPEN, "breached": _OPEN, "open": _OPEN,
     "awaiting": [IncidentStatus.RESOLVED.value], "resolved": [IncidentStatus.RESOLVED.value],
     "closed": [IncidentStatus.CLOSED.value], "all": None,
 }
@@ -54,7 +55,10 @@ _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$")
 _PHONE = re.compile(r"^\+?[\d\s-]{3,}$")
 # Numbers (INC…), accounts (letters then 4+ digits) and phone numbers never stand in a title.
 _NO_TITLE = re.compile(r"^(INC\d|[A-Za-z]{1,6}\d{4,}|\+?\d{6,})", re.IGNORECASE)
-TAB_SORT = {"at_risk": "resolve_by", "breached": "resolve_by"}  # the most urgent first
+# The most urgent first. Unanswered incidents by respond-by (the longest overdue first): an order read straight
+# off ix_incidents_unanswered, not offered as a sort of its own (it is the reporting order, give or take the
+# respond target).
+TAB_SORT = {"at_risk": "resolve_by", "breached": "resolve_by", "response_overdue": "respond_by"}
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,9 @@ def _tab_rest(tab: str, user_id: int, team: list[int], now: datetime, dialect: s
         return [Incident.group_id.in_(team)] if team else [Incident.id.is_(None)]
     if tab == "unassigned":
         return [Incident.assignee_id.is_(None)]
+    if tab == "response_overdue":
+        # Nobody responded by respond-by: read from the small ix_incidents_unanswered slice, state by state.
+        return [unanswered(dialect), Incident.respond_by < at, Incident.paused_at.is_(None)]
     if tab == "at_risk":
         # resolve_by >= now is implied by at_risk; said plainly it lets the (status, resolve_by) index work.
         return [Incident.resolve_by >= at, sla_condition("at_risk", now, dialect)]
@@ -205,6 +212,8 @@ def _order_key(sort: str) -> tuple[Any, bool]:
         return Incident.created_at, False
     if sort == "resolve_by":
         return Incident.resolve_by, False
+    if sort == "respond_by":
+        return Incident.respond_by, False
     return Incident.created_at, True
 
 
@@ -316,11 +325,17 @@ def tier_figures(s: Session, start: datetime, end: datetime) -> TierFigures:
     return TierFigures(incidents=int(row[0] or 0), escalated=int(row[1] or 0))
 
 
-def staff_choices(s: Session) -> list[tuple[str, str]]:
-    """(id, "name (username)") of every active staff member, by name: the pickers of the desk pages,
-    read as plain columns (hundreds of staff, on every page)."""
+# Who the desk's pickers offer: the people who work incidents. Administrators run the desk and are left out
+# (an admin can still take an incident themselves); escalation goes to the tiers above first line.
+DESK_ROLES = (Role.AGENT, Role.SPECIALIST, Role.LEAD)
+ESCALATION_ROLES = (Role.SPECIALIST, Role.LEAD)
+
+
+def staff_choices(s: Session, roles: Sequence[Role] = DESK_ROLES) -> list[tuple[str, str]]:
+    """(id, "name (username)") of every active staff member of those roles, by name: the pickers of the desk
+    pages, read as plain columns (hundreds of staff, on every page)."""
     rows = s.execute(select(User.id, User.display_name, User.username)
-                     .where(User.active.is_(True), User.role.in_([r.value for r in STAFF_ROLES]))
+                     .where(User.active.is_(True), User.role.in_([r.value for r in roles]))
                      .order_by(User.display_name, User.username))
     return [(str(i), f"{name or username} ({username})") for i, name, username in rows]
 
@@ -335,9 +350,9 @@ def display_names(s: Session, usernames: Sequence[str | None]) -> dict[str, str]
     return {username: name or username for username, name in rows}
 
 
-def active_staff(s: Session) -> list[User]:
-    """Active staff members, by name, for the assign and escalate pickers."""
-    stmt = (select(User).where(User.active.is_(True), User.role.in_([r.value for r in STAFF_ROLES]))
+def active_staff(s: Session, roles: Sequence[Role] = DESK_ROLES) -> list[User]:
+    """Active staff members of those roles, by name: the group-leader and zone-manager pickers."""
+    stmt = (select(User).where(User.active.is_(True), User.role.in_([r.value for r in roles]))
             .order_by(User.display_name, User.username))
     return list(s.scalars(stmt))
 

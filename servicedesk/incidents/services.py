@@ -138,6 +138,14 @@ def _set_status(s: Session, incident: Incident, actor: User, action: str, target
         _record(s, incident, actor, action, note=note)
 
 
+def stamp_first_response(incident: Incident) -> None:
+    """Stamps the first response (the SLA's respond-by is judged on it): the first time staff act on the
+    incident by assigning, starting, putting on hold, escalating or resolving it, or write to the subscriber (a
+    public reply). Routing at creation is not one, nor an internal note."""
+    if incident.responded_at is None:
+        incident.responded_at = utcnow()
+
+
 def _choice(data: Mapping[str, Any], name: str, cls: Any, default: Any, errors: dict[str, str]) -> Any:
     if data.get(name) in (None, ""):
         if default is None:
@@ -247,8 +255,7 @@ def assign_incident(s: Session, incident: Incident, actor: User, assignee: User 
     old = incident.assignee.username if incident.assignee else None
     incident.assignee = assignee
     _record(s, incident, actor, "assign", field="assignee", old=old, new=assignee.username if assignee else None)
-    if incident.responded_at is None:
-        incident.responded_at = utcnow()
+    stamp_first_response(incident)
     if target != incident.status:
         _set_status(s, incident, actor, "assign", target)
     s.flush()
@@ -262,8 +269,7 @@ def start_work(s: Session, incident: Incident, actor: User) -> Incident:
     if incident.assignee_id is None:
         incident.assignee = actor
         _record(s, incident, actor, "assign", field="assignee", new=actor.username)
-    if incident.responded_at is None:
-        incident.responded_at = utcnow()
+    stamp_first_response(incident)
     _set_status(s, incident, actor, "start", target)
     s.flush()
     return incident
@@ -285,6 +291,7 @@ def pend_incident(s: Session, incident: Incident, actor: User, reason: object) -
     _require_staff(actor, "put incidents on hold")
     target = _move(incident, "pend")
     text = clean_text(reason, "reason", max_len=NOTE_MAX)
+    stamp_first_response(incident)
     incident.paused_at = utcnow()
     _set_status(s, incident, actor, "pend", target, note=text)
     s.flush()
@@ -348,6 +355,7 @@ def escalate_incident(s: Session, incident: Incident, actor: User, *, tier: obje
         raise ValidationError("Name the team or the person who takes the incident over.",
                               fields={"group": "a team or a person"})
     _record(s, incident, actor, "escalate", field="tier", old=incident.tier, new=tier, note=text)
+    stamp_first_response(incident)
     incident.tier = tier
     if group is not None and group.id != incident.group_id:
         _record(s, incident, actor, "escalate", field="group",
@@ -368,6 +376,7 @@ def resolve_incident(s: Session, incident: Incident, actor: User, note: object) 
     target = _move(incident, "resolve")
     text = clean_text(note, "note", max_len=NOTE_MAX)
     _unpause(s, incident)
+    stamp_first_response(incident)
     incident.resolution_note = text
     incident.resolved_at = utcnow()
     incident.verified = False
@@ -392,6 +401,14 @@ def verify_incident(s: Session, incident: Incident, actor: User, *, accepted: ob
         raise ValidationError("Staff record a verification as a call-back: method 'callback'.",
                               fields={"method": "must be 'callback' for staff"})
     how = parse_enum(VerificationMethod, method, "method")
+    if how == VerificationMethod.UNREACHABLE:
+        # Nobody answered: accepted and unrated, by a lead once the operator's rule is met (see callbacks).
+        if clean_bool(accepted, "accepted") is not True or rating is not None:
+            raise ValidationError("An unreachable subscriber's verification is accepted and carries no rating.",
+                                  fields={"accepted": "must be true", "rating": "must be empty"})
+        from servicedesk.incidents.callbacks import record_unreachable
+
+        return record_unreachable(s, incident, actor, comment=comment)
     if how == VerificationMethod.SELF and actor.id != incident.reporter_id:
         raise Forbidden("Only the reporting user confirms a fix themselves.")
     if how == VerificationMethod.CALLBACK and not is_staff(actor):

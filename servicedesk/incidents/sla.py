@@ -22,6 +22,13 @@ class SlaCalendar(StrEnum):
     BUSINESS = "business"
 
 
+class SlaFlagKind(StrEnum):
+    """The warnings the SLA check raises once per incident, besides the resolve-by breach."""
+
+    RESPONSE_MISSED = "response_missed"  # nobody responded (assigned, started, …) by respond_by
+    AT_RISK = "at_risk"  # the resolve window entered its last 20 %
+
+
 @dataclass(frozen=True)
 class SlaRule:
     """One policy row: the targets for a category, area and service level (each may be ANY)."""
@@ -213,6 +220,12 @@ DEFAULT_POLICY = SlaPolicy()
 
 def is_breached(*, now: datetime, resolve_by: datetime, resolved_at: datetime | None) -> bool:
     return (resolved_at or now) > resolve_by
+
+
+def response_overdue(*, now: datetime, respond_by: datetime, responded_at: datetime | None,
+                     paused_at: datetime | None = None) -> bool:
+    """Nobody has responded yet and respond-by has passed (a paused clock is judged when it stopped)."""
+    return responded_at is None and (paused_at or now) > respond_by
 
 
 # The last 20% of the resolve window. It is measured in wall-clock time from created_at to resolve_by,

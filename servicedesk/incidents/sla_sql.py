@@ -17,6 +17,8 @@ from servicedesk.incidents.sla import AT_RISK_SHARE
 from servicedesk.incidents.workflow import OPEN_STATES
 
 SLA_STATES = ("on_track", "at_risk", "breached", "paused")
+# Judged apart from the resolve window: an open incident nobody has responded to by respond-by.
+RESPONSE_OVERDUE = "response_overdue"
 
 
 def _epoch(value: Any, dialect: str) -> Any:
@@ -26,9 +28,28 @@ def _epoch(value: Any, dialect: str) -> Any:
     return func.extract("epoch", value)
 
 
-def sla_condition(state: str, now: datetime, dialect: str) -> ColumnElement[bool]:
-    """Incidents whose SLA is in this state at now (on_track, at_risk, breached or paused)."""
+def unanswered(dialect: str) -> ColumnElement[bool]:
+    """No first response yet. On SQLite said as likely(...): its planner, whose statistics say a responded_at
+    value matches a row or two, would otherwise read every incident ever left unanswered (cancelled ones too)
+    off an index led by responded_at, instead of the partial index of them by state and respond-by."""
+    condition = Incident.responded_at.is_(None)
+    return func.likely(condition) if dialect == "sqlite" else condition
+
+
+def response_overdue_condition(now: datetime, dialect: str) -> ColumnElement[bool]:
+    """Open, unpaused incidents without a first response whose respond-by time has passed (mirrors
+    servicedesk.incidents.sla.response_overdue). Every column it reads is in ix_incidents_unanswered."""
     inc = Incident
+    return and_(inc.status.in_(sorted(st.value for st in OPEN_STATES)), unanswered(dialect),
+                inc.respond_by < literal(now, UTCDateTime()), inc.paused_at.is_(None))
+
+
+def sla_condition(state: str, now: datetime, dialect: str) -> ColumnElement[bool]:
+    """Incidents whose SLA is in this state at now (on_track, at_risk, breached or paused; or
+    response_overdue, which is judged on the respond-by time instead)."""
+    inc = Incident
+    if state == RESPONSE_OVERDUE:
+        return response_overdue_condition(now, dialect)
     is_open = inc.status.in_([st.value for st in OPEN_STATES])
     done = not_(is_open)
     # A paused incident's clock stopped at paused_at: it is judged at that moment.

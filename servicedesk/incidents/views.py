@@ -31,6 +31,7 @@ from servicedesk.incidents.models import Incident
 from servicedesk.incidents.sla import sla_state
 from servicedesk.incidents.workflow import OPEN_STATES, allowed_actions
 from servicedesk.org.models import Zone, mask_phone
+from servicedesk.org.news import read_news
 from servicedesk.search import current_index
 from servicedesk.users.models import User
 from servicedesk.web import safe_next
@@ -279,7 +280,11 @@ def _suggestions(incident: Incident) -> list[Any] | None:
 def prepare(form: FlaskForm, staff: list[tuple[str, str]] | None = None) -> FlaskForm:
     """Fills a form's pickers (people, teams) from the database."""
     if hasattr(form, "set_staff"):
-        form.set_staff(staff if staff is not None else queries.staff_choices(db.session()))
+        roles = getattr(form, "pick_roles", None)  # a picker of its own (escalation: specialists and leads)
+        if roles is not None:
+            form.set_staff(queries.staff_choices(db.session(), roles))
+        else:
+            form.set_staff(staff if staff is not None else queries.staff_choices(db.session()))
     if hasattr(form, "set_groups"):
         form.set_groups(queries.group_choices(db.session()))
     return form
@@ -349,7 +354,11 @@ def portal_context(s: Any, incident: Incident) -> dict[str, Any]:
 @bp.get("/desk/incidents/<int:incident_id>")
 @roles_required(*STAFF)
 def detail(incident_id: int) -> Any:
-    return detail_page(load(incident_id))
+    incident = load(incident_id)
+    me_now = current()
+    if me_now is not None:
+        read_news(me_now, incident.id)  # "assigned to you", "SLA at risk", replies: read once opened
+    return detail_page(incident)
 
 
 # The other pages of this blueprint register their routes on import.

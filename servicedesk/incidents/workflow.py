@@ -47,6 +47,16 @@ class Priority(StrEnum):
 class VerificationMethod(StrEnum):
     SELF = "self"  # the reporter confirmed in the portal or API
     CALLBACK = "callback"  # an agent called the subscriber back (回访)
+    # A lead recorded that the subscriber could not be reached once the operator's rule was met (so many
+    # failed call-back attempts over so many hours): accepted, never rated.
+    UNREACHABLE = "unreachable"
+
+
+class CallbackOutcome(StrEnum):
+    """How one call-back attempt went."""
+
+    REACHED = "reached"  # the subscriber answered
+    UNREACHABLE = "unreachable"  # no answer, switched off, wrong number
 
 
 class AuditOutcome(StrEnum):

@@ -41,7 +41,7 @@ def on_incident_event(s: Session, ev: IncidentEvent, done: set[tuple[int, str]])
     done.add((incident.id, kind))
     data = incident_data(incident)
     portal = link(f"/my/incidents/{incident.id}")
-    desk = link(f"/incidents/{incident.id}")
+    desk = link(f"/desk/incidents/{incident.id}")
     reporter = incident.reporter
     assignee = incident.assignee if kind != "incident.assigned" else _user_named(s, ev.new) or incident.assignee
     if kind in ("incident.created", "incident.resolved") and reporter is not None:

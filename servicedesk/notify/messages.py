@@ -55,6 +55,17 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
                "Incident {number} \"{title}\" is past its resolve-by time {resolve_by}. {link}"),
         "zh_CN": ("工单 {number} 已超时", "工单 {number}“{title}”已超过处理时限 {resolve_by}。{link}"),
     },
+    "sla.response_missed": {
+        "en": ("Incident {number}: no response in time",
+               "Nobody has responded to incident {number} \"{title}\" by its respond-by time {respond_by}. {link}"),
+        "zh_CN": ("工单 {number} 响应超时", "工单 {number}“{title}”在响应时限 {respond_by} 前无人响应。{link}"),
+    },
+    "sla.at_risk": {
+        "en": ("Incident {number}: SLA at risk",
+               "Incident {number} \"{title}\" is in the last 20% of its time; resolve by {resolve_by}. {link}"),
+        "zh_CN": ("工单 {number} 即将超时",
+                  "工单 {number}“{title}”已进入处理时限的最后 20%，请于 {resolve_by} 前处理。{link}"),
+    },
     "article.submitted": {
         "en": ("Article waiting for review: {title}", "\"{title}\" was submitted for review. {link}"),
         "zh_CN": ("知识待审核：{title}", "知识“{title}”已提交审核。{link}"),
@@ -73,7 +84,7 @@ EVENTS = tuple(DEFAULTS)
 # Who receives what, for the preference page: events subscribers get, and events staff get.
 SUBSCRIBER_EVENTS = ("incident.created", "incident.resolved", "incident.reply")
 STAFF_EVENTS = ("incident.assigned", "incident.reopened", "incident.reply", "sla.breached",
-                "article.submitted", "article.approved", "article.rejected")
+                "sla.response_missed", "sla.at_risk", "article.submitted", "article.approved", "article.rejected")
 
 
 class _Blank(dict[str, Any]):

@@ -97,19 +97,44 @@ def notify_users(s: Session, users: Iterable[User], event: str, data: dict[str, 
 def mail_sla_breaches(s: Session, at: datetime) -> int:
     """Mail and SMS to the group leaders of the incidents `flask sla check` flagged at `at` (their in-app
     notification is written by the check itself); returns how many leaders were told."""
-    from servicedesk.incidents.models import Incident, SlaBreach
+    from servicedesk.incidents.models import SlaBreach
+
+    return _mail_group_leaders(s, "sla.breached", SlaBreach, SlaBreach.notified_at == at)
+
+
+def flag_message_parts(s: Session, event: str) -> tuple[str, str]:
+    """The in-app notification of an SLA warning in the desk's language, as the text before and after the
+    incident number: the SLA check writes one per incident in a single statement."""
+    marker = "\x00"
+    subject, _ = render(s, event, locale_of(None, default_locale()), {"number": marker})
+    before, _sep, after = subject.partition(marker)
+    return before, after
+
+
+def mail_sla_flags(s: Session, event: str, run: str) -> int:
+    """Mail and SMS (event sla.response_missed or sla.at_risk) to the group leaders of the incidents the SLA
+    check run `run` flagged (their in-app notification is written by the check); returns how many were told."""
+    from servicedesk.incidents.models import SlaFlag
+
+    return _mail_group_leaders(s, event, SlaFlag, SlaFlag.run == run)
+
+
+def _mail_group_leaders(s: Session, event: str, flags: Any, flagged: Any) -> int:
+    """Mail and SMS of event to the group leader of each incident in the flag table `flags` matching
+    `flagged` (one check run's flags), through the outbox; returns how many were told."""
+    from servicedesk.incidents.models import Incident
     from servicedesk.notify.settings import link
     from servicedesk.org.models import MaintenanceGroup
 
     if not (mail_on() or sms_on()):
         return 0
-    rows = s.execute(select(User, Incident).select_from(SlaBreach)
-                     .join(Incident, Incident.id == SlaBreach.incident_id)
+    rows = s.execute(select(User, Incident).select_from(flags)
+                     .join(Incident, Incident.id == flags.incident_id)
                      .join(MaintenanceGroup, MaintenanceGroup.id == Incident.group_id)
                      .join(User, User.id == MaintenanceGroup.leader_id)
-                     .where(SlaBreach.notified_at == at).order_by(Incident.id)).all()
+                     .where(flagged).order_by(Incident.id)).all()
     for leader, incident in rows:
-        notify_user(s, leader, "sla.breached", {**incident_data(incident), "link": link(f"/incidents/{incident.id}")},
+        notify_user(s, leader, event, {**incident_data(incident), "link": link(f"/desk/incidents/{incident.id}")},
                     incident_id=incident.id, in_app=False)
     return len(rows)
 

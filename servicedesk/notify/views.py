@@ -32,7 +32,9 @@ EVENT_LABELS = {
     "incident.created": _l("Incident received"), "incident.assigned": _l("Incident assigned to me"),
     "incident.resolved": _l("Incident resolved (please confirm)"), "incident.closed": _l("Incident closed"),
     "incident.reopened": _l("Incident reopened"), "incident.reply": _l("New reply on an incident"),
-    "sla.breached": _l("SLA breached (group leader)"), "article.submitted": _l("Article submitted for review"),
+    "sla.breached": _l("SLA breached (group leader)"),
+    "sla.response_missed": _l("No response in time (group leader)"), "sla.at_risk": _l("SLA at risk (group leader)"),
+    "article.submitted": _l("Article submitted for review"),
     "article.approved": _l("My article approved"), "article.rejected": _l("My article rejected"),
 }
 

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from kb.orm import utcnow
 from servicedesk import db
+from servicedesk.background import Chore, run_rounds
 from servicedesk.notify.channels import DeliveryError
 from servicedesk.notify.channels.mail import send_mail
 from servicedesk.notify.channels.sms import send_sms
@@ -189,30 +190,8 @@ _worker_pid: int | None = None
 
 def run_forever(app: Flask, interval: float, *, stop: threading.Event | None = None) -> None:
     """Delivers in rounds: at once while there is work, else every interval seconds."""
-    failing = False
-    last_prune = 0.0
-    while stop is None or not stop.is_set():
-        busy = False
-        try:
-            with app.app_context():
-                try:
-                    report = deliver_due()
-                    busy = report.claimed > 0
-                    if time.monotonic() - last_prune > PRUNE_EVERY_SECONDS:
-                        last_prune = time.monotonic()
-                        prune_outbox()
-                finally:
-                    db.session.remove()
-            failing = False
-        except Exception:
-            if not failing:
-                log.exception("notify worker: a round failed; retrying")
-            failing = True
-        if not busy:
-            if stop is not None:
-                stop.wait(interval)
-            else:
-                time.sleep(interval)
+    run_rounds(app, "notify worker", interval, lambda: deliver_due().claimed > 0, stop=stop,
+               chores=(Chore(PRUNE_EVERY_SECONDS, prune_outbox, at_start=True),))
 
 
 def _node_lock(app: Flask) -> int | None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal, select, update
+from sqlalchemy import ColumnElement, and_, func, insert, literal, null, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -18,7 +19,9 @@ from kb.errors import Conflict, Forbidden, ValidationError
 from kb.orm import UTCDateTime, utcnow
 from kb.validation import clean_text, parse_enum
 from servicedesk.audit.services import created, diff, record_change
-from servicedesk.incidents.models import Incident, IncidentEvent, SlaBreach
+from servicedesk.incidents.models import Incident, IncidentEvent, SlaBreach, SlaFlag
+from servicedesk.incidents.sla import SlaFlagKind
+from servicedesk.incidents.sla_sql import response_overdue_condition, sla_condition
 from servicedesk.incidents.workflow import OPEN_STATES, Area
 from servicedesk.org.models import MaintenanceGroup, Notification, ServiceLevel, ServiceStation, Subscriber, Zone
 from servicedesk.users.models import User
@@ -225,12 +228,28 @@ def route_for(zone: Zone | None) -> Route:
 class BreachReport:
     breached: int
     notified: int
+    response_missed: int = 0  # first responses newly judged late
+    at_risk: int = 0  # incidents newly warned about (the last 20 % of their resolve window)
+    flags_notified: int = 0  # leaders' in-app notifications for those two
 
 
 def check_sla(s: Session, *, now: datetime | None = None) -> BreachReport:
     """Flags every open, unpaused incident past its resolve-by time once: a history entry and a
-    notification to its group's leader. Set-based and idempotent (cron-friendly)."""
+    notification to its group's leader. Then, the same way and once per incident, a first response missed
+    (nobody responded by respond-by) and a resolve window entering its last 20 % (at risk). Set-based and
+    idempotent (cron-friendly); checks running at the same moment on several nodes flag each incident once."""
     now = now or utcnow()
+    breached, notified = _flag_breaches(s, now)
+    dialect = s.get_bind().dialect.name
+    missed, told_missed = _raise_flags(s, SlaFlagKind.RESPONSE_MISSED, response_overdue_condition(now, dialect), now)
+    # resolve_by >= now is implied by at_risk; said plainly it lets the (status, resolve_by) index work.
+    risky = and_(Incident.resolve_by >= literal(now, UTCDateTime()), sla_condition("at_risk", now, dialect))
+    at_risk, told_risky = _raise_flags(s, SlaFlagKind.AT_RISK, risky, now)
+    s.expire_all()
+    return BreachReport(breached, notified, missed, at_risk, told_missed + told_risky)
+
+
+def _flag_breaches(s: Session, now: datetime) -> tuple[int, int]:
     at = literal(now, UTCDateTime())
     due = and_(Incident.status.in_([st.value for st in OPEN_STATES]), Incident.paused_at.is_(None),
                Incident.resolve_by < now)
@@ -248,6 +267,10 @@ def check_sla(s: Session, *, now: datetime | None = None) -> BreachReport:
         dialect_insert(SlaBreach).from_select(["incident_id", "notified_at"],
                                               select(Incident.id, at).where(due).order_by(Incident.id))
         .on_conflict_do_nothing(index_elements=["incident_id"]).returning(SlaBreach.incident_id)).all())
+    if not flagged:
+        # Nothing new. (And a check run at the very same moment as one that just committed must not read
+        # that one's rows back as its own.)
+        return 0, 0
     # Everything else reads back what this run flagged from the narrow breach rows it just wrote.
     this_run = SlaBreach.notified_at == at
     s.execute(insert(IncidentEvent).from_select(
@@ -266,5 +289,49 @@ def check_sla(s: Session, *, now: datetime | None = None) -> BreachReport:
     from servicedesk.notify.services import mail_sla_breaches  # the notify package imports this module's models
 
     mail_sla_breaches(s, now)  # mail and SMS through the outbox, in this transaction
-    s.expire_all()
-    return BreachReport(int(flagged), int(notified))
+    return int(flagged), int(notified)
+
+
+# kind -> (history action and the leader's notification kind, the notify event). The history entry carries
+# no note: the page's label for the action says what happened, in the reader's language.
+_FLAGS: dict[SlaFlagKind, tuple[str, str]] = {
+    SlaFlagKind.RESPONSE_MISSED: ("sla_response_missed", "sla.response_missed"),
+    SlaFlagKind.AT_RISK: ("sla_at_risk", "sla.at_risk"),
+}
+
+
+def _raise_flags(s: Session, kind: SlaFlagKind, due: ColumnElement[bool], now: datetime) -> tuple[int, int]:
+    """Flags once every incident matching due with kind, as the breach is flagged: a history entry, the
+    group leader's in-app notification, and their mail or SMS through the outbox. Returns (flagged, told).
+
+    The flag's primary key keeps it once per incident; this run's own token (not its time, which another
+    run may share) picks the rows it raised, so a second check at the same moment writes nothing more."""
+    action, event = _FLAGS[kind]
+    run = uuid.uuid4().hex
+    at = literal(now, UTCDateTime())
+    dialect_insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    flagged = len(s.execute(
+        dialect_insert(SlaFlag).from_select(
+            ["incident_id", "kind", "flagged_at", "run"],
+            select(Incident.id, literal(kind.value), at, literal(run)).where(due).order_by(Incident.id))
+        .on_conflict_do_nothing(index_elements=["incident_id", "kind"]).returning(SlaFlag.incident_id)).all())
+    if not flagged:
+        return 0, 0
+    this_run = SlaFlag.run == run
+    s.execute(insert(IncidentEvent).from_select(
+        ["incident_id", "at", "action", "field", "old", "new", "note"],
+        select(SlaFlag.incident_id, at, literal(action), null(), null(), null(), literal(""))
+        .where(this_run).order_by(SlaFlag.incident_id),
+    ))
+    from servicedesk.notify.services import flag_message_parts, mail_sla_flags
+
+    before, after = flag_message_parts(s, event)
+    leaders = (select(MaintenanceGroup.leader_id, Incident.id, at, literal(action),
+                      func.substr(literal(before) + func.coalesce(Incident.number, "") + literal(after), 1, 500))
+               .select_from(SlaFlag).join(Incident, Incident.id == SlaFlag.incident_id)
+               .join(MaintenanceGroup, MaintenanceGroup.id == Incident.group_id)
+               .where(this_run, MaintenanceGroup.leader_id.is_not(None)).order_by(Incident.id))
+    told = len(s.execute(insert(Notification).from_select(
+        ["user_id", "incident_id", "created_at", "kind", "message"], leaders).returning(Notification.id)).all())
+    mail_sla_flags(s, event, run)  # mail and SMS through the outbox, in this transaction
+    return flagged, told

@@ -7,45 +7,23 @@ the occasion (and removed afterwards); the last ones replay the same race on one
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, insert, select, text, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from kb.actors import Role
 from kb.errors import Conflict, DomainError
 from kb.models import Article, ArticleRevision
-from kb.orm import Base, utcnow
+from kb.orm import utcnow
 from servicedesk import db
 from servicedesk.incidents import services as svc
 from servicedesk.incidents.models import Incident, IncidentEvent
 from servicedesk.incidents.workflow import IncidentStatus
 from servicedesk.users.models import User
 from tests import factories
-
-
-@pytest.fixture
-def committed(engine: Engine) -> Iterator[Callable[[], Session]]:
-    """Sessions on their own connections; every row they commit is deleted after the test."""
-    tables = [t for t in Base.metadata.sorted_tables if "id" in t.c]
-    with engine.connect() as conn:
-        marks = {t.name: conn.scalar(select(func.coalesce(func.max(t.c.id), 0))) for t in tables}
-    sessions: list[Session] = []
-
-    def make() -> Session:
-        sessions.append(Session(engine, expire_on_commit=False))
-        return sessions[-1]
-
-    yield make
-    for sess in sessions:
-        sess.close()
-    with engine.begin() as conn:
-        conn.execute(text("UPDATE articles SET status = 'draft', live_revision_id = NULL WHERE id > :m"),
-                     {"m": marks["articles"]})
-        for t in reversed(tables):
-            conn.execute(t.delete().where(t.c.id > marks[t.name]))
 
 
 def _setup(make: Callable[[], Session], *, approved: bool = False) -> tuple[int, int, int]:

@@ -199,6 +199,7 @@ def test_staff_get_assignment_and_subscribers_get_public_replies_but_not_notes(
     db.session.commit()
     assigned = [m for m in _outbox(channel=Channel.MAIL) if m.event == "incident.assigned"]
     assert [m.address for m in assigned] == ["li.na@example.cn"]
+    assert f"/desk/incidents/{inc.id}" in assigned[0].body  # staff are sent to the desk's page of the incident
     assert db.session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == agent.id, Notification.kind == "incident.assigned")) == 1
     # The conversation's history rows: a public reply from staff reaches the subscriber, a note nobody.
@@ -267,6 +268,7 @@ def test_sla_check_mails_the_group_leader(app: Flask, s, admin: User, agent: Use
     s.commit()
     [mail] = [m for m in _outbox(channel=Channel.MAIL) if m.event == "sla.breached"]
     assert mail.address == "zhou@example.cn" and late.number is not None and late.number in mail.subject
+    assert f"/desk/incidents/{late.id}" in mail.body
 
 
 def test_a_caller_logged_by_the_hotline_gets_sms_on_the_phone_of_their_subscriber_record(
