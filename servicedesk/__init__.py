@@ -48,6 +48,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from servicedesk.audit import views as audit_views
     from servicedesk.auth import views as auth_views
     from servicedesk.conversation import views as conversation_views  # noqa: F401  (joins incidents, portal)
+    from servicedesk.figures import subscriber_views as subscriber_base_pages
+    from servicedesk.figures import views as figures_pages
     from servicedesk.incidents import views as incident_views
     from servicedesk.knowledge import lexicon_views  # noqa: F401  (its pages join the knowledge blueprint)
     from servicedesk.knowledge import views as knowledge_views
@@ -69,6 +71,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                   notify_views, audit_views):
         app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(figures_pages.bp)
+    app.register_blueprint(subscriber_base_pages.bp)
     register_template_helpers(app)
 
     from servicedesk import cli, errors

@@ -283,7 +283,8 @@ def init_app(app: Flask) -> None:
 MODEL_MODULES = ("kb.models", "kb.lexicon", "kb.search.changelog", "servicedesk.users.models",
                  "servicedesk.org.models", "servicedesk.incidents.models", "servicedesk.portal.models",
                  "servicedesk.notify.models", "kb.search.searchlog", "servicedesk.audit.models",
-                 "servicedesk.conversation.models", "servicedesk.auth.sessions")
+                 "servicedesk.conversation.models", "servicedesk.auth.sessions",
+                 "servicedesk.figures.models")
 
 
 def load_models() -> None:

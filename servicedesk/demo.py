@@ -1,8 +1,11 @@
 """`flask demo load`: a realistic Chinese O&M demo, played through the services.
 
-Users of every role, ~45 knowledge articles of all four types in every review state, and ~30
-incidents in every status. Nothing is written around the services: articles are created, submitted and
-reviewed by a lead who did not write them; incidents are assigned, escalated, resolved, verified and
+Users of every role, ~45 knowledge articles of all four types in every review state, ~30 story
+incidents in every status, the organisation (stations, groups with leaders, zones with managers, subscriber
+records and paying-subscriber counts per month) and twelve weeks of everyday incident history
+(servicedesk.demo_history), so the dashboard, queues and SLA states show real pictures on first start.
+Nothing is written around the services: articles are created, submitted and reviewed by a lead who did not
+write them; incidents are assigned, escalated, resolved, verified and
 closed only through `close_incident`, so the demo obeys the same rules as real work.
 
 A demo where thirty incidents were all opened in the same second shows nothing on an SLA or
@@ -38,11 +41,17 @@ from servicedesk.demo_content import (
     DemoIncident,
     Step,
 )
+from servicedesk.demo_history import DAYS as HISTORY_DAYS
+from servicedesk.demo_history import HistoryIncident, HistoryPlayer, generate
+from servicedesk.demo_org import PAYING, STATIONS, STORY_ACCOUNTS, SUBSCRIBERS, ZONES
+from servicedesk.figures.subscribers import replace_month
 from servicedesk.incidents import lifecycle
 from servicedesk.incidents import services as incident_services
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.sla import DEFAULT_POLICY, SlaPolicy
 from servicedesk.incidents.workflow import IncidentStatus
+from servicedesk.org import services as org_services
+from servicedesk.org.models import MaintenanceGroup, ServiceStation, Zone
 from servicedesk.users.models import User
 from servicedesk.users.services import create_user, parse_role
 
@@ -85,6 +94,12 @@ class Loaded:
     users: dict[str, User] = field(default_factory=dict)
     articles: dict[str, Article] = field(default_factory=dict)
     incidents: dict[str, Incident] = field(default_factory=dict)
+    history: dict[str, Incident] = field(default_factory=dict)
+    stations: list[ServiceStation] = field(default_factory=list)
+    groups: dict[str, MaintenanceGroup] = field(default_factory=dict)
+    zones: dict[str, Zone] = field(default_factory=dict)
+    subscribers: int = 0
+    months: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)  # closing attempts the desk refused, as shown
 
 
@@ -112,11 +127,22 @@ def load_demo(s: Session) -> list[str]:
         written = sorted((_written_at(clock, spec, n), n, spec) for n, spec in enumerate(ARTICLES))
         for t0, _, spec in written:
             loaded.articles[spec.key] = _play_article(s, clock, loaded, spec, t0)
-        reported = sorted((_reported_at(clock, spec), n, spec) for n, spec in enumerate(INCIDENTS))
-        for t0, _, incident_spec in reported:
-            loaded.incidents[incident_spec.key] = _play_incident(s, clock, loaded, incident_spec, t0, policy)
+        _load_organisation(s, clock, loaded)
+        # the stories and the everyday history on one calendar, oldest first
+        timeline: list[tuple[datetime, int, DemoIncident | HistoryIncident]] = [
+            (_reported_at(clock, spec), n, spec) for n, spec in enumerate(INCIDENTS)]
+        timeline += [(clock.on_day(h.days_ago, h.minute), len(INCIDENTS) + n, h) for n, h in enumerate(generate())]
+        player = HistoryPlayer(s, clock, loaded.users, loaded.articles, policy)
+        for t0, _, incident_spec in sorted(timeline, key=lambda item: (item[0], item[1])):
+            if isinstance(incident_spec, HistoryIncident):
+                loaded.history[incident_spec.key] = player.play(incident_spec, t0)
+            else:
+                loaded.incidents[incident_spec.key] = _play_incident(s, clock, loaded, incident_spec, t0, policy)
         for spec in ARTICLES:
             _play_later(s, clock, loaded, spec)
+        clock.set(clock.real_now)
+        _attach_story_subscribers(s, loaded)
+        _store_subscriber_counts(s, clock, loaded)
     s.flush()
     return summary(loaded)
 
@@ -136,6 +162,59 @@ def _load_users(s: Session, clock: DemoClock, loaded: Loaded) -> None:
         user.created_at = clock.ago(days=ACCOUNTS_AGE_DAYS)
         loaded.users[spec.username] = user
     s.flush()
+
+
+# ------------------------------------------------------------------------------------------ organisation
+
+def _load_organisation(s: Session, clock: DemoClock, loaded: Loaded) -> None:
+    """Stations, groups with leaders, zones with managers and the zones' subscriber records, by the manager."""
+    admin, users = loaded.users["manager"], loaded.users
+    clock.set(clock.ago(days=ACCOUNTS_AGE_DAYS - 1))
+    for station_name, groups in STATIONS:
+        station = org_services.create_station(s, admin, station_name)
+        loaded.stations.append(station)
+        for group_name, leader in groups:
+            loaded.groups[group_name] = org_services.create_group(s, admin, station, group_name, leader=users[leader])
+    for zone in ZONES:
+        loaded.zones[zone.code] = org_services.create_zone(
+            s, admin, loaded.groups[zone.group], code=zone.code, name=zone.name, manager=users[zone.manager],
+            area=zone.area)
+    for sub in SUBSCRIBERS:
+        record = org_services.upsert_subscriber(s, admin, {
+            "account": sub.account, "name": sub.name, "phone": sub.phone, "address": sub.address, "zone": sub.zone,
+            "service_level": sub.level})
+        record.created_at = clock.now()
+    loaded.subscribers = len(SUBSCRIBERS)
+
+
+def _attach_story_subscribers(s: Session, loaded: Loaded) -> None:
+    """The story subscribers' records, made after their stories played (so those keep the routing they tell)."""
+    admin = loaded.users["manager"]
+    for account, (zone, name, address) in STORY_ACCOUNTS.items():
+        org_services.upsert_subscriber(s, admin, {"account": account, "name": name, "address": address,
+                                                  "zone": zone})
+    loaded.subscribers += len(STORY_ACCOUNTS)
+
+
+def _store_subscriber_counts(s: Session, clock: DemoClock, loaded: Loaded) -> None:
+    """The paying subscribers of every month the history covers (万投比's denominator), growing a little."""
+    first = _beijing_month(clock.ago(days=HISTORY_DAYS + 1))
+    last = _beijing_month(clock.real_now)
+    month, step = first, 0
+    while month <= last:
+        counts: list[dict[str, object]] = [{"zone": None, "service": None, "paying": 0}]
+        for code, paying in PAYING.items():
+            counts.append({"zone": code, "service": None, "paying": paying + 15 * step})
+        counts[0]["paying"] = sum(int(str(c["paying"])) for c in counts[1:])
+        replace_month(s, loaded.users["manager"], month, counts)
+        loaded.months.append(month)
+        year, mon = int(month[:4]), int(month[5:])
+        month = f"{year + mon // 12}-{mon % 12 + 1:02d}"
+        step += 1
+
+
+def _beijing_month(moment: datetime) -> str:
+    return moment.astimezone(BEIJING).strftime("%Y-%m")
 
 
 # ------------------------------------------------------------------------------------------- articles
@@ -300,6 +379,17 @@ def summary(loaded: Loaded) -> list[str]:
     lines.append(f"Incidents by status: {_counts(by_incident, [x.value for x in IncidentStatus])}")
     lines.append(f"  {reused} solutions serve more than one incident; "
                  f"{sum(1 for i in incidents if i.tier > 1)} incidents were escalated beyond L1.")
+    history = list(loaded.history.values())
+    if loaded.zones:
+        lines.append(f"Organisation: {len(loaded.stations)} service stations, {len(loaded.groups)} maintenance groups, "
+                     f"{len(loaded.zones)} zones, {loaded.subscribers} subscriber records; paying-subscriber counts "
+                     f"for {', '.join(loaded.months)}.")
+    if history:
+        by_history = Counter(i.status.value for i in history)
+        lines.append(f"History: {len(history)} everyday incidents over the last {HISTORY_DAYS} days "
+                     f"({_counts(by_history, [x.value for x in IncidentStatus])}); "
+                     f"{sum(1 for i in history if i.repeat_of_id)} repeat reports, "
+                     f"{sum(1 for i in history if i.tier > 1)} escalated.")
     lines += [f"  closing refused for {text}" for text in loaded.refusals]
     lines.append("")
     lines.append(f"Demo logins (every demo account uses the password: {DEMO_PASSWORD})")

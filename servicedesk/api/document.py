@@ -15,7 +15,8 @@ from servicedesk.api.contract import SIGNED_IN, declared_paths, error_responses,
 
 J = dict[str, Any]
 log = logging.getLogger(__name__)
-TAGS = ("health", "meta", "articles", "search", "incidents", "organisation", "users", "webhooks", "audit")
+TAGS = ("health", "meta", "articles", "search", "incidents", "organisation", "users", "webhooks", "audit",
+        "figures")
 
 
 def document() -> J:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
@@ -17,28 +18,57 @@ from kb import orm
 from kb.actors import Role
 from kb.models import Article, ArticleRevision, Review
 from kb.workflow import ArticleStatus, ArticleType, Decision, RevisionStatus, Visibility
-from servicedesk import demo
+from servicedesk import create_app, demo
+from servicedesk.config import config_for_tests
 from servicedesk.demo_content import ARTICLES, DEMO_PASSWORD, INCIDENTS, USERS
+from servicedesk.demo_history import KINDS
+from servicedesk.demo_org import STATIONS, ZONES
+from servicedesk.figures import compute
+from servicedesk.figures.models import SubscriberCount
 from servicedesk.incidents import services as incident_services
 from servicedesk.incidents.models import Incident, IncidentEvent, Verification
 from servicedesk.incidents.sla import DEFAULT_POLICY
 from servicedesk.incidents.workflow import Area, Category, IncidentStatus
+from servicedesk.org.models import MaintenanceGroup, ServiceStation, Subscriber, Zone
 from servicedesk.users.models import User
 from servicedesk.users.services import authenticate
 
-TABLES = (User, Article, ArticleRevision, Review, Incident, IncidentEvent, Verification)
+TABLES = (User, Article, ArticleRevision, Review, Incident, IncidentEvent, Verification, ServiceStation,
+          MaintenanceGroup, Zone, Subscriber, SubscriberCount)
 
 
-@pytest.fixture(autouse=True)
-def fast_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real, checkable password hashes, but cheap ones: the demo creates nineteen accounts per test."""
-    monkeypatch.setattr(user_passwords, "generate_password_hash",
-                        partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+@pytest.fixture(scope="module")
+def world(engine: Engine, database_url: str,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Session, list[str]]]:
+    """The demo, loaded once for this module's read-only checks (a load plays hundreds of incidents), in a
+    transaction of its own that is rolled back at the end. Tests that load afresh live in figures_pages/."""
+    application = create_app(config_for_tests(tmp_path_factory.mktemp("demo"), database_url))
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        with pytest.MonkeyPatch.context() as mp, application.app_context():
+            mp.setattr(user_passwords, "generate_password_hash",
+                       partial(generate_password_hash, method="pbkdf2:sha256:1000"))
+            lines = demo.load_demo(session)
+            session.flush()
+        with application.app_context():
+            yield application, session, lines
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+        application.extensions["sqlalchemy_engine"].dispose()
 
 
 @pytest.fixture
-def loaded(s: Session) -> list[str]:
-    return demo.load_demo(s)
+def s(world: tuple[Flask, Session, list[str]]) -> Session:
+    return world[1]
+
+
+@pytest.fixture
+def loaded(world: tuple[Flask, Session, list[str]]) -> list[str]:
+    return world[2]
 
 
 def _demo_articles(s: Session) -> list[Article]:
@@ -46,9 +76,16 @@ def _demo_articles(s: Session) -> list[Article]:
     return list(s.scalars(select(Article).where(Article.author_id.in_(authors)).order_by(Article.id)))
 
 
+STORY_TITLES = [str(spec.data["title"]) for spec in INCIDENTS]
+
+
 def _demo_incidents(s: Session) -> list[Incident]:
-    reporters = select(User.id).where(User.username.in_(demo.demo_usernames()))
-    return list(s.scalars(select(Incident).where(Incident.reporter_id.in_(reporters)).order_by(Incident.id)))
+    """The story incidents (the everyday history is checked on its own below)."""
+    return list(s.scalars(select(Incident).where(Incident.title.in_(STORY_TITLES)).order_by(Incident.id)))
+
+
+def _history_incidents(s: Session) -> list[Incident]:
+    return list(s.scalars(select(Incident).where(Incident.title.not_in(STORY_TITLES)).order_by(Incident.id)))
 
 
 def _row_counts(s: Session) -> dict[str, int]:
@@ -187,23 +224,62 @@ def test_loading_twice_changes_nothing(s: Session, loaded: list[str]) -> None:
     assert _row_counts(s) == before
 
 
-def test_a_failed_load_puts_the_real_clock_back(s: Session, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("boom")
+def test_the_organisation_routes_and_counts(s: Session, loaded: list[str]) -> None:
+    stations = list(s.scalars(select(ServiceStation)))
+    assert {st.name for st in stations} == {name for name, _groups in STATIONS}
+    groups = list(s.scalars(select(MaintenanceGroup)))
+    assert groups and all(g.leader is not None and g.leader.is_staff for g in groups)
+    zones = {z.code: z for z in s.scalars(select(Zone))}
+    assert set(zones) == {z.code for z in ZONES}
+    assert all(z.manager is not None and z.manager.is_staff for z in zones.values())
+    assert {z.area for z in zones.values()} == set(Area)
+    subscribers = list(s.scalars(select(Subscriber)))
+    assert len(subscribers) >= 80 and all(sub.zone is not None for sub in subscribers)
+    assert {sub.zone.code for sub in subscribers} == set(zones)
+    # the history's reports went to the zone's manager, and every month of it has a paying count
+    history = _history_incidents(s)
+    assert all(i.zone is not None and i.group_id == i.zone.group_id for i in history)
+    routed = [i for i in history if any(e.action == "route" for e in i.events)]
+    assert len(routed) > len(history) * 0.9
+    months = {c.month for c in s.scalars(select(SubscriberCount).where(SubscriberCount.zone_id.is_(None)))}
+    assert {f"{i.created_at.astimezone(demo.BEIJING):%Y-%m}" for i in history} <= months
 
-    monkeypatch.setattr(incident_services, "create_incident", broken)
-    with pytest.raises(RuntimeError):
-        demo.load_demo(s)
-    assert abs(orm.utcnow() - datetime.now(UTC)) < timedelta(seconds=5)
 
-
-def test_cli_loads_once(app: Flask, s: Session) -> None:
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
-    assert "Demo loaded" in result.output and "manager" in result.output and DEMO_PASSWORD in result.output
-    assert s.scalar(select(User).where(User.username == "lead.zhao")) is not None
-    assert len(_demo_incidents(s)) == len(INCIDENTS)
-    second = runner.invoke(args=["demo", "load"])
-    assert second.exit_code == 0 and "already loaded" in second.output
-    assert len(_demo_incidents(s)) == len(INCIDENTS)
+def test_three_months_of_history_show_on_the_figures(s: Session, loaded: list[str]) -> None:
+    history = _history_incidents(s)
+    assert 150 <= len(history) <= 400
+    assert {str(i.title) for i in history}.isdisjoint(STORY_TITLES)
+    assert {str(t) for k in KINDS for t in k.titles} >= {i.title for i in history}
+    now = orm.utcnow()
+    ages = [(now - i.created_at).days for i in history]
+    assert max(ages) >= 80 and min(ages) == 0
+    closed = [i for i in history if i.status == IncidentStatus.CLOSED]
+    assert len(closed) > len(history) * 0.8
+    # some late against the SLA, most in time; some escalated, some repeats, complaints from several accounts
+    late = [i for i in closed if i.resolved_at is not None and i.resolved_at > i.resolve_by]
+    assert 0.05 * len(closed) < len(late) < 0.3 * len(closed)
+    assert any(i.responded_at is not None and i.responded_at > i.respond_by for i in history)
+    assert any(i.tier > 1 for i in history) and any(i.repeat_of_id for i in history)
+    assert len({i.customer_account for i in history if i.category == Category.COMPLAINT}) >= 3
+    assert {i.status for i in history} >= {IncidentStatus.CLOSED, IncidentStatus.RESOLVED, IncidentStatus.IN_PROGRESS}
+    for incident in closed:  # the close rule held, in the order it happened
+        solution, closed_at = incident.solution, incident.closed_at
+        assert solution is not None and closed_at is not None and incident.verified
+        approved = [r.decided_at for r in solution.revisions if r.decided_at is not None
+                    and r.status in (RevisionStatus.APPROVED, RevisionStatus.SUPERSEDED)]
+        assert approved and min(approved) <= closed_at
+        times = [e.at for e in incident.events]
+        assert times == sorted(times) and times[-1] <= now
+        link = [e.at for e in incident.events if e.action == "link_solution"]
+        assert link and link[-1] >= solution.created_at
+    # the dashboard's figures for the last full month are real numbers, not "no data"
+    last = (now.astimezone(demo.BEIJING).date().replace(day=1) - timedelta(days=1))
+    desk = compute(s, last.replace(day=1), last)[0].values
+    assert desk["reported"] and desk["closed"]
+    for rate in ("repair_timeliness", "repeat_rate", "complaints_per_10k", "escalation_rate", "kb_reuse",
+                 "participation", "satisfaction"):
+        assert desk[rate] is not None, rate
+    assert 0.5 < float(desk["repair_timeliness"] or 0) < 1 and 0 < float(desk["kb_reuse"] or 0) <= 1
+    # over the whole history some solutions were linked before their approval: reuse is not everything
+    whole = compute(s, (now - timedelta(days=90)).astimezone(demo.BEIJING).date(), now.astimezone(demo.BEIJING).date())
+    assert 0.5 < float(whole[0].values["kb_reuse"] or 0) < 1

@@ -1,0 +1,73 @@
+"""Service figures benchmark: a month's figures with each breakdown, at operator scale.
+
+    .venv/bin/python bench/figures_bench.py --incidents 1000000 [--database-url postgresql+psycopg://…/bench]
+        [--reuse] [--repeat 20]
+
+Generates (or, with --reuse, reuses and brings up to date) the incident bench's data (bench/incidents_bench.py:
+two years of incidents), then times servicedesk.figures.compute for the last full month, with no breakdown and
+with each one, through the service as the pages and the API call it. Prints p50/p95 per breakdown and writes
+JSON to bench/results/. Target (issue 13): p95 <= 1 s at 1,000,000 incidents on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.incidents_bench import RESULTS, ensure_schema, generate, machine, settle, summary, timed  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--incidents", type=int, default=1_000_000)
+    ap.add_argument("--subscribers", type=int, default=200_000)
+    ap.add_argument("--database-url", default="")
+    ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--reuse", action="store_true")
+    args = ap.parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    url = args.database_url or f"sqlite:///{RESULTS / f'incidents-{args.incidents}.db'}"
+
+    from servicedesk import create_app, db
+    from servicedesk.figures import BREAKDOWNS, compute
+
+    engine = db.make_engine(url)
+    if args.reuse:
+        ensure_schema(engine)
+    else:
+        if url.startswith("sqlite"):
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+            engine = db.make_engine(url)
+        print(f"generating {args.incidents:,} incidents into {engine.url} ...", flush=True)
+        gen = generate(engine, args.incidents, args.subscribers)
+        print(f"  generated in {gen['seconds']} s", flush=True)
+    settle(engine)
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(RESULTS / "instance"),
+                      "INDEX_DIR": str(RESULTS / "instance" / "index"), "SESSION_COOKIE_SECURE": False})
+    today = datetime.now(UTC).date()
+    end = today.replace(day=1) - timedelta(days=1)
+    start = end.replace(day=1)
+    results: dict[str, object] = {"incidents": args.incidents, "dialect": engine.dialect.name,
+                                  "period": [start.isoformat(), end.isoformat()], "machine": machine(engine)}
+    with app.app_context(), db.reading():  # as a GET request reads: no write lock taken
+        s = db.session()
+        desk = compute(s, start, end)[0].values
+        results["desk"] = {k: desk[k] for k in ("reported", "closed", "resolved_faults", "responded", "breached")}
+        for by in (None, *BREAKDOWNS):
+            times = timed(lambda by=by: (compute(s, start, end, by), s.rollback()), args.repeat)
+            results[by or "desk"] = summary(times)
+            print(f"{by or 'desk':>10}: {results[by or 'desk']}", flush=True)
+    out = RESULTS / f"figures-{engine.dialect.name}-{args.incidents}.json"
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"written {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
