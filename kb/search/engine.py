@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
-from kb.search import docsets
-from kb.search.matching import clause_sets, select_clauses
+from kb.search import docsets, usefulness
+from kb.search.matching import clause_sets, phrase_bits, select_clauses
 from kb.search.query import Clause, Plan
 from kb.search.ranking import rank
 from kb.search.reader import Part, View
@@ -153,6 +153,39 @@ def facet_counts(view: View, matched: int) -> dict[str, dict[str, int]]:
     return out
 
 
+# -- exact matches --------------------------------------------------------------------------------
+
+RUNS_UP_TO_CLAUSES = 6  # longer text is described, not typed as a name: no exact runs looked for
+
+
+def exact_bits(view: View, plan: Plan, clauses: list[Clause]) -> int:
+    """Documents holding a fault code typed (in their codes) or, for short queries, words typed together
+    as they stand (in the title or the text)."""
+    bits = 0
+    for clause in clauses:
+        if clause.code:
+            for alt in clause.alts:
+                if alt.mode == "term" and not alt.synonym:
+                    bits |= view.term_bits("code", alt.tokens[0])
+    if len(plan.clauses) <= RUNS_UP_TO_CLAUSES:
+        for run in plan.runs:
+            bits |= phrase_bits(view, "title", run, True) | phrase_bits(view, "content", run, True)
+    return bits
+
+
+def _usefulness(view: View) -> Callable[[int], float] | None:
+    """The usefulness factor of a document (by its article id), or None when no article has any use yet."""
+    factors = usefulness.factors()
+    if not factors:
+        return None
+
+    def boost(docnum: int) -> float:
+        raw = view.column_value("id", docnum)
+        return factors.get(int(raw), 1.0) if raw is not None else 1.0
+
+    return boost
+
+
 # -- the whole search -----------------------------------------------------------------------------
 
 
@@ -176,13 +209,23 @@ def execute(view: View, plan: Plan, scope_key: ScopeKey, *, need: int, sort: str
         matched = 0  # words were typed, none of them is in the index
     else:
         matched = allowed
+    dominant = 0
+    if clauses and matched:
+        dominant = exact_bits(view, plan, clauses) & matched
+        if dominant:
+            # An exact code or the words typed together found something: what only a synonym or the
+            # glossary matched is left out (E-1302 双节点测试 does not bring 测量 articles along).
+            literal = 0
+            for clause in clauses:
+                literal |= clause_sets(view, clause).literal
+            matched &= literal | dominant
     total = matched.bit_count()
     facets = facet_counts(view, matched) if with_facets else {}
     scores: dict[int, float] = {}
     if not total:
         docnums: list[int] = []
     elif sort == "relevance" and clauses:
-        docnums, scores = rank(view, plan, clauses, matched, need)
+        docnums, scores = rank(view, plan, clauses, matched, need, dominant=dominant, boost_of=_usefulness(view))
     elif sort == "most_used":
         docnums = sorted_by(view, "incidents", matched, need)
     else:

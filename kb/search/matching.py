@@ -35,7 +35,7 @@ def _and_all(view: View, fields: Sequence[str], tokens: Sequence[str]) -> int:
     return max(acc, 0)
 
 
-def _phrase_bits(view: View, fieldname: str, tokens: tuple[str, ...], exact: bool) -> int:
+def phrase_bits(view: View, fieldname: str, tokens: tuple[str, ...], exact: bool) -> int:
     """Documents with the words in this order; a synonym's or an unknown word's characters
     shared by very many documents are taken as found together (word-by-word checking of
     thousands of documents is what made long pasted text slow)."""
@@ -65,8 +65,8 @@ def clause_sets(view: View, clause: Clause) -> ClauseSets:
                     s |= view.term_bits("code", tok)
                 a = s | view.term_bits("content", tok)
             elif alt.mode == "phrase":
-                s = _phrase_bits(view, "title", alt.tokens, alt.exact)
-                a = s | _phrase_bits(view, "content", alt.tokens, alt.exact)
+                s = phrase_bits(view, "title", alt.tokens, alt.exact)
+                a = s | phrase_bits(view, "content", alt.tokens, alt.exact)
             else:
                 s = _and_all(view, ("title", "keywords"), alt.tokens)
                 a = _and_all(view, ("title", "keywords", "content"), alt.tokens)

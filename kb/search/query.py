@@ -14,10 +14,13 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
 
 from kb.errors import ValidationError
 from kb.search import synonyms as synonyms_mod
-from kb.search.analyzer import Segment, boundaries, is_code, normalize_code, segment, split_word
+from kb.search.analyzer import Segment, boundaries, is_code, normalize_code, segment, segmenter, split_word
 from kb.search.pinyin import spellings
 from kb.vocabulary import SERVICES
 
@@ -26,6 +29,10 @@ FIELD_ALIASES = {"service": "services", "tag": "tags", "fault_code": "code", "co
                  "fault_codes": "code", "cat": "category"}
 MAX_CLAUSES = 10
 PINYIN_MAX_CHARS = 6
+STOP_PHRASES_FILE = Path(__file__).with_name("stopphrases.txt")
+RUN_MAX_WORDS = 5  # words typed together, looked for as they stand (双节点测试)
+PART_BOOST = 0.6  # a three-character word found as its parts apart (信号弱: 信号 ... 弱)
+SYNONYM_BOOST = 0.7  # a synonym or glossary term weighs less than the word typed
 _QUOTES = str.maketrans({"“": '"', "”": '"', "「": '"', "」": '"', "＂": '"', "：": ":"})
 # A leading '-' excludes, except before a small or decimal number (-27 dBm, -8.5): 3+ digit
 # numbers are codes (-678 excludes error 678).
@@ -79,6 +86,7 @@ class Plan:
     updated_from: datetime | None = None  # naive UTC, inclusive
     updated_to: datetime | None = None  # naive UTC, exclusive
     marks: list[str] = field(default_factory=list)  # what to highlight
+    runs: list[tuple[str, ...]] = field(default_factory=list)  # words typed together, as they stand
 
     @property
     def has_text(self) -> bool:
@@ -150,6 +158,43 @@ def normalize_filter(name: str, value: str) -> str:
     return value
 
 
+# -- spoken chatter --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _stop_pattern() -> re.Pattern[str] | None:
+    if not STOP_PHRASES_FILE.exists():
+        return None
+    phrases = {line.split("#", 1)[0].strip() for line in STOP_PHRASES_FILE.read_text(encoding="utf-8").splitlines()}
+    phrases.discard("")
+    if not phrases:
+        return None
+    return re.compile("|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True)))
+
+
+def strip_chatter(text: str) -> str:
+    """Free text without the spoken filler that stands in it as whole words; unchanged when nothing else is left."""
+    pattern = _stop_pattern()
+    if pattern is None or not text:
+        return text
+    cuts: set[int] | None = None
+    out: list[str] = []
+    last = 0
+    for m in pattern.finditer(text):
+        if cuts is None:
+            cuts = boundaries(text)
+        if m.start() not in cuts or m.end() not in cuts:
+            continue  # inside a word
+        out.append(text[last:m.start()])
+        out.append(" ")
+        last = m.end()
+    if not out:
+        return text
+    out.append(text[last:])
+    stripped = "".join(out)
+    return stripped if any(ch.isalnum() for ch in stripped) else text
+
+
 # -- clauses --------------------------------------------------------------------------------------
 
 
@@ -167,6 +212,29 @@ def _alt_for_text(text: str, boost: float, synonym: bool) -> tuple[Alt | None, b
     return Alt(toks, "phrase", boost, synonym), False
 
 
+def compound_parts(word: str) -> tuple[str, ...] | None:
+    """The dictionary words that tile a word: split_word for four characters and more, and a three-character
+    word as a dictionary word and one character (信号弱 -> 信号, 弱), for documents that say them apart."""
+    parts = split_word(word)
+    if parts or len(word) != 3 or not all("\u3400" <= c <= "\u9fff" for c in word):
+        return parts
+    freq = segmenter().FREQ
+    if freq.get(word[:2]):
+        return (word[:2], word[2])
+    if freq.get(word[1:]):
+        return (word[0], word[1:])
+    return None
+
+
+def _part_alt(word: str) -> Alt | None:
+    parts = compound_parts(word)
+    if not parts:
+        return None
+    if len(word) == 3:  # two words, one of them a lone character: a partial match
+        return Alt(parts, "all", PART_BOOST, synonym=True)
+    return Alt(parts, "all", 0.8)
+
+
 def _pinyin_for(word: str) -> tuple[str, ...]:
     if 2 <= len(word) <= PINYIN_MAX_CHARS:
         return spellings(word)
@@ -178,14 +246,19 @@ def synonym_clause(terms: tuple[str, ...]) -> Clause | None:
     alts: list[Alt] = []
     code = False
     for i, term in enumerate(terms):
-        alt, is_code_alt = _alt_for_text(term, 1.0 if i == 0 else 0.9, synonym=i > 0)
+        alt, is_code_alt = _alt_for_text(term, 1.0 if i == 0 else SYNONYM_BOOST, synonym=i > 0)
         if alt is not None and all(a.tokens != alt.tokens for a in alts):
             alts.append(alt)
             code = code or is_code_alt
     if not alts:
         return None
     typed = terms[0]
-    pinyin = _pinyin_for(typed) if all("\u3400" <= c <= "\u9fff" for c in typed) else ()
+    chinese = all("\u3400" <= c <= "\u9fff" for c in typed)
+    if chinese:
+        part = _part_alt(typed)
+        if part is not None and all(a.tokens != part.tokens for a in alts):
+            alts.insert(1, part)
+    pinyin = _pinyin_for(typed) if chinese else ()
     return Clause(tuple(alts), pinyin, code, label=typed)
 
 
@@ -219,9 +292,9 @@ def _segment_clauses(segs: list[Segment], table: synonyms_mod.SynonymTable | Non
                 continue
         if seg.kind == "cjk":
             alts = [_term_alt(seg.text)]
-            parts = split_word(seg.text)
-            if parts:
-                alts.append(Alt(parts, "all", 0.8))
+            part = _part_alt(seg.text)
+            if part is not None:
+                alts.append(part)
             clauses.append(Clause(tuple(alts), _pinyin_for(seg.text), label=seg.text))
         elif seg.kind in ("code", "num", "ip"):
             clauses.append(Clause((_term_alt(seg.text),), code=is_code(seg.text) or seg.kind == "code",
@@ -268,12 +341,15 @@ def build_plan(text: str, filters: Mapping[str, object] | None = None) -> Plan:
 
     def flush() -> None:
         if words:
-            plan.optional.extend(free_text_clauses(" ".join(words)))
+            plan.optional.extend(free_text_clauses(strip_chatter(" ".join(words))))
             words.clear()
 
     for kind, value, name in lex(text):
         if kind == "word":
             words.append(value)
+            run = typed_run(value)
+            if run:
+                plan.runs.append(run)
             continue
         flush()
         if kind == "phrase":
@@ -306,6 +382,16 @@ def build_plan(text: str, filters: Mapping[str, object] | None = None) -> Plan:
     plan.optional = _dedupe(plan.optional, {c.key() for c in plan.required})
     plan.marks = marks_for(plan.clauses)
     return plan
+
+
+def typed_run(word: str) -> tuple[str, ...] | None:
+    """The words of one thing typed without a space or a stop (双节点测试, 光猫LOS), when it is several words."""
+    segs = segment(word)
+    if not 2 <= len(segs) <= RUN_MAX_WORDS or sum(len(s.text) > 1 for s in segs) < 2:
+        return None  # 灯亮 is one short word, not a name
+    if any(b.start != a.end for a, b in pairwise(segs)):
+        return None  # punctuation or chatter between them
+    return tuple(s.text for s in segs)
 
 
 UPDATED_FROM = ("updated_from", "updated_after", "since", "from")

@@ -1,18 +1,20 @@
-"""Ranking: tiers of matched documents from bitmaps, then BM25F on a bounded short list.
+"""Ranking: a short list of the best covered documents from bitmaps, then BM25F times coverage.
 
-Documents matching more of the query's clauses come first; among those, the ones matching more
-clauses with the words typed in the title, tags or codes; then those matching more clauses
-with the words typed at all (not synonyms); then BM25F (title 3, keywords 2, content 1, codes
-3, pinyin 0.6). Only a bounded short list is scored document by document; when one tier holds
-more than SCORE_LIMIT documents, the most recently written ones (the highest document
-numbers) are scored.
+Each clause weighs what it tells (its IDF: a rare fault word much, a word in every article little). The
+documents covering the most weight come first into a short list (a clause matched only through a synonym or
+the glossary counts SYNONYM_SHARE of its weight); those are scored by BM25F (title 3, keywords 2, content 1,
+codes 3, pinyin 0.6) times their share of the query's weight squared, so a document missing one telling word
+drops a little, not below every document that matched the filler. Documents holding the exact fault code
+typed, or the words typed together as they stand, come first. A small usefulness factor (kb.search.usefulness)
+reorders only scores within its band. Only a bounded short list is scored document by document; when the best
+covered bucket holds more than SCORE_LIMIT documents, the most recently written ones are scored.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
@@ -28,6 +30,11 @@ PINYIN_BOOST = 0.6
 K1 = 1.2
 B = 0.75
 SCORE_LIMIT = 600
+SHORTLIST = 60  # documents beyond the best covered bucket that are scored
+UNITS = 6  # coverage units of the most telling clause
+SYNONYM_SHARE = 0.6  # a clause matched only through a synonym or the glossary counts this much
+CODE_WEIGHT = 1.5
+COORD_POWER = 2.0
 _LENGTH = [byte_to_length(i) for i in range(256)]
 
 
@@ -130,53 +137,97 @@ def _score(view: View, clauses: list[Clause], sets: list[ClauseSets], candidates
     return total
 
 
-def _tiers(counted: list[ClauseSets], matched: int) -> Iterator[int]:
-    """Buckets of matched documents, best first.
-
-    By how many clauses a document matches; then by how many it matches with the words typed
-    in its title, tags or codes; then by how many with the words typed (not synonyms) at all.
-    """
-    if not counted:
-        yield matched
-        return
-    k = len(counted)
-    levels = [docsets.counter(cs.any for cs in counted), docsets.counter(cs.strong for cs in counted),
-              docsets.counter(cs.literal for cs in counted)]
-
-    def split(bits: int, depth: int) -> Iterator[int]:
-        if depth == len(levels):
-            yield bits
-            return
-        taken = 0
-        for n in range(k, 0, -1):
-            bucket = bits & docsets.at_least(levels[depth], n) & ~taken
-            if bucket:
-                taken |= bucket
-                yield from split(bucket, depth + 1)
-        rest = bits & ~taken
-        if rest:
-            yield from split(rest, depth + 1)
-
-    yield from split(matched, 0)
+def clause_weights(view: View, clauses: list[Clause], sets: list[ClauseSets]) -> list[float]:
+    """How much each clause tells: its IDF in the index (a code a little more, a lone character nothing)."""
+    n = max(view.doc_count, 1)
+    out: list[float] = []
+    for clause, cs in zip(clauses, sets, strict=True):
+        if clause.weak:
+            out.append(0.0)
+            continue
+        df = cs.any.bit_count()
+        idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        out.append(idf * (CODE_WEIGHT if clause.code else 1.0))
+    return out
 
 
-def rank(view: View, plan: Plan, clauses: list[Clause], matched: int, need: int) -> tuple[list[int], dict[int, float]]:
-    """The first `need` matched documents in relevance order, with their scores."""
-    sets = [clause_sets(view, c) for c in clauses]
-    counted = [cs for c, cs in zip(clauses, sets, strict=True) if not c.weak]
-    order: list[int] = []
-    scores: dict[int, float] = {}
-    for bucket in _tiers(counted, matched):
-        room = need - len(order)
+def _coverage_levels(sets: list[ClauseSets], weights: list[float]) -> tuple[list[int], int]:
+    """Bit-sliced counts of weighted coverage: each clause adds up to UNITS (a telling one) or as little as 1
+    (a common one), a match only through a synonym or glossary term SYNONYM_SHARE of that."""
+    top = max(weights, default=0.0)
+    bitmaps: list[int] = []
+    if top <= 0:
+        return docsets.counter(cs.any for cs in sets), len(sets)
+    for cs, w in zip(sets, weights, strict=True):
+        if w <= 0:
+            continue
+        units = max(1, round(UNITS * w / top))
+        syn_units = max(1, round(units * SYNONYM_SHARE))
+        only_synonym = cs.any & ~cs.literal
+        bitmaps.extend([cs.literal] * units)
+        bitmaps.extend([only_synonym] * syn_units)
+    return docsets.counter(bitmaps), len(bitmaps)
+
+
+def _buckets(levels: list[int], most: int, matched: int) -> Iterator[int]:
+    """Matched documents by weighted coverage, best first."""
+    taken = 0
+    for n in range(most, 0, -1):
+        bucket = matched & docsets.at_least(levels, n) & ~taken
+        if bucket:
+            taken |= bucket
+            yield bucket
+    rest = matched & ~taken
+    if rest:
+        yield rest
+
+
+def _shortlist(buckets: Iterator[int], need: int, size: int) -> int:
+    """The best covered documents, at least `need` and about SHORTLIST of them; when a bucket is too big to
+    score one by one, its most recently written documents."""
+    want = max(need, SHORTLIST)
+    chosen = 0
+    count = 0
+    for bucket in buckets:
+        n = bucket.bit_count()
+        room = max(want - count, 0) if count else max(SCORE_LIMIT, need)
         if room <= 0:
             break
-        size = bucket.bit_count()
-        if size > max(SCORE_LIMIT, room):
-            # Too many equally good matches to score one by one: score the newest written.
-            shortlist = docsets.top_ids(bucket, max(SCORE_LIMIT, room))
-            bucket = docsets.from_ids(shortlist, view.size)
-        bucket_scores = _score(view, clauses, sets, bucket)
-        ranked = sorted(bucket_scores, key=lambda d: (-bucket_scores[d], -d))
-        order.extend(ranked[:room])
-        scores.update((d, bucket_scores[d]) for d in ranked[:room])
-    return order, scores
+        if n > room:
+            bucket = docsets.from_ids(docsets.top_ids(bucket, room), size)
+            n = room
+        chosen |= bucket
+        count += n
+    return chosen
+
+
+def rank(view: View, plan: Plan, clauses: list[Clause], matched: int, need: int,
+         *, dominant: int = 0, boost_of: Callable[[int], float] | None = None) -> tuple[list[int], dict[int, float]]:
+    """The first `need` matched documents in relevance order, with their scores.
+
+    A short list of the best covered documents (coverage weighted by what each clause tells) is scored by
+    BM25F times its coverage share, so one missing rare word costs a little and a match on filler words
+    gives little. Documents in `dominant` (the exact fault code, the exact words typed together) come first.
+    boost_of(docnum) is a small usefulness factor (at most 1 + MAX_USEFUL_BOOST) applied within a band.
+    """
+    sets = [clause_sets(view, c) for c in clauses]
+    weights = clause_weights(view, clauses, sets)
+    total_weight = sum(weights) or 1.0
+    levels, most = _coverage_levels(sets, weights)
+    candidates = _shortlist(_buckets(levels, most, matched), need, view.size)
+    base = _score(view, clauses, sets, candidates)
+    coverage = dict.fromkeys(base, 0.0)
+    for cs, w in zip(sets, weights, strict=True):
+        if w <= 0:
+            continue
+        for d in docsets.iter_ids(cs.literal & candidates):
+            coverage[d] += w
+        for d in docsets.iter_ids(cs.any & ~cs.literal & candidates):
+            coverage[d] += w * SYNONYM_SHARE
+    scores = {d: s * (coverage[d] / total_weight) ** COORD_POWER for d, s in base.items()}
+    top_member = docsets.Membership(dominant & candidates)
+    if boost_of is not None:
+        scores = {d: s * boost_of(d) for d, s in scores.items()}
+    ranked = sorted(scores, key=lambda d: (d not in top_member, -scores[d], -d))
+    order = ranked[:need]
+    return order, {d: scores[d] for d in order}

@@ -16,8 +16,8 @@ SUGGEST_TEXT_MAX = 2_000  # of an incident's title + description; the rarest wor
 SUGGEST_CLAUSES = 12
 _SYNTAX = str.maketrans({'"': " ", "“": " ", "”": " ", ":": " ", "：": " "})
 
-# Called after each first-page search with text, as (actor, text, total): the app logs it (role only).
-SearchObserver = Callable[[Any, str, int], None]
+# Called after each first-page search with text, as (actor, text, result): the app logs it (role only).
+SearchObserver = Callable[[Any, str, SearchResult], None]
 _observers: list[SearchObserver] = []
 
 
@@ -73,7 +73,7 @@ def search_articles(
                        sort=sort)
     if page == 1 and text.strip():
         for observer in _observers:
-            observer(actor, text, result.total)
+            observer(actor, text, result)
     return result
 
 

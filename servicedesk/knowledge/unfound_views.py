@@ -1,5 +1,6 @@
-"""The leads' page of searches that found nothing: each with "write an article for this" (a new draft
-whose symptom is the query) and "add a synonym" (the dictionary page, the query ready in the form)."""
+"""The leads' page of what people could not find: searches that found nothing and searches followed by a
+fault report, each with "write an article for this" (a new draft whose symptom is the query) and "add a
+synonym" (the dictionary page, the query ready in the form)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from werkzeug.wrappers import Response
 from kb import services as kb_services
 from kb.actors import Role
 from kb.errors import DomainError
-from kb.search.searchlog import unanswered_searches
+from kb.search.searchlog import outcome_counts, searches_followed_by_report, unanswered_searches
 from servicedesk import db
 from servicedesk.auth.setup import current, roles_required
 from servicedesk.knowledge.forms import ActionForm
@@ -27,8 +28,11 @@ TITLE_MAX = 200
 @bp.get("/kb/unfound", endpoint="unfound")
 @roles_required(*MANAGERS)
 def unfound_page() -> Any:
-    items = unanswered_searches(db.session(), days=DAYS, limit=LIMIT)
-    return render_template("knowledge/unfound.html", items=items, days=DAYS, limit=LIMIT, action_form=ActionForm())
+    s = db.session()
+    items = unanswered_searches(s, days=DAYS, limit=LIMIT)
+    reported = searches_followed_by_report(s, days=DAYS, limit=LIMIT)
+    return render_template("knowledge/unfound.html", items=items, reported=reported,
+                           outcomes=outcome_counts(s, days=DAYS), days=DAYS, limit=LIMIT, action_form=ActionForm())
 
 
 @bp.post("/kb/unfound/draft", endpoint="unfound_draft")

@@ -26,7 +26,7 @@ def test_searches_are_logged_with_the_role_only(app, s, agent, lead, subscriber)
     assert [(r.query, r.role, r.results) for r in rows] == [("691", "anonymous", 1), ("机顶盒 E-999", "agent", 0)]
     # Nothing that names the searcher is stored.
     columns = {c["name"] for c in inspect(s.get_bind()).get_columns("search_log")}
-    assert columns == {"id", "created_at", "query", "role", "results"}
+    assert columns == {"id", "created_at", "query", "role", "results", "token"}  # token: random, per search
 
 
 def test_the_log_can_be_switched_off(app, s, agent):
