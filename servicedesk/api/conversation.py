@@ -7,18 +7,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request, send_file
+from flask import Response, request
 
-from kb.errors import NotFound, ValidationError
+from kb.attachments import MAX_BYTES
+from kb.errors import ValidationError
 from servicedesk.api import bp
 from servicedesk.api import schemas as sch
-from servicedesk.api.attachments import INLINE_TYPES, content_disposition
 from servicedesk.api.common import commit, session, user
 from servicedesk.api.contract import WRITE, body, operation
 from servicedesk.api.incidents import load_incident
-from servicedesk.attachments import current_store
+from servicedesk.attachments import MULTIPART_OVERHEAD, current_store
 from servicedesk.conversation import services as conv
+from servicedesk.conversation.files import attachment_response, find_attachment
 from servicedesk.conversation.models import IncidentMessage, IncidentMessageAttachment
+
+
+def _allow_upload() -> None:
+    if request.endpoint == "api.upload_incident_message_attachment":
+        request.max_content_length = MAX_BYTES + MULTIPART_OVERHEAD
+
+
+# A file may be as large as the knowledge base allows, not only the app's limit; set before the body is read.
+bp.record_once(lambda state: state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_upload))
 
 
 def attachment_json(incident_id: int, a: IncidentMessageAttachment) -> dict[str, Any]:
@@ -95,15 +105,4 @@ def upload_incident_message_attachment(incident_id: int, message_id: int) -> tup
 def download_incident_message_attachment(incident_id: int, message_id: int, attachment_id: int) -> Response:
     i = load_incident(incident_id)
     message = conv.get_message(session(), i, user(), message_id)  # internal notes' files: staff only
-    att = next((a for a in message.attachments if a.id == attachment_id), None)
-    if att is None:
-        raise NotFound("No such attachment.")
-    path = current_store().path(att.blob.sha256)
-    if not path.is_file():
-        raise NotFound("The file of this attachment is missing; tell an administrator.")
-    content_type = att.blob.content_type
-    response = send_file(path, mimetype=content_type, conditional=True, etag=att.blob.sha256, max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(att.filename, content_type in INLINE_TYPES)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return attachment_response(find_attachment(message, attachment_id))

@@ -24,6 +24,7 @@ from servicedesk.org.models import (
     Zone,
     mask_phone,
 )
+from servicedesk.portal.visibility import note_for_subscriber, subscriber_sees
 from servicedesk.users.models import ApiToken, User
 
 CONTENT_FIELDS = ("title", "body", "symptom", "cause", "steps", "services", "category", "tags", "fault_codes",
@@ -201,6 +202,18 @@ def event(e: IncidentEvent) -> dict[str, Any]:
             "old": e.old, "new": e.new, "note": e.note}
 
 
+def history(i: Incident, viewer: Actor | None) -> list[dict[str, Any]]:
+    """The incident's history: all of it for staff; for the subscriber what the portal shows them (the steps
+    that mean something to them, no staff names, no internal notes or their traces, no hold reasons)."""
+    if is_staff(viewer):
+        return [event(e) for e in i.events]
+    return [{"at": when(e.at), "actor": username(e.actor) if e.actor_id == i.reporter_id else None,
+             "action": e.action, "field": e.field if e.field == "status" else None,
+             "old": e.old if e.field == "status" else None, "new": e.new if e.field == "status" else None,
+             "note": note_for_subscriber(e)}
+            for e in i.events if subscriber_sees(e)]
+
+
 def verification(v: Verification) -> dict[str, Any]:
     return {"at": when(v.at), "by": username(v.by), "method": v.method.value, "accepted": v.accepted,
             "rating": v.rating, "comment": v.comment}
@@ -273,7 +286,7 @@ def incident(i: Incident, viewer: Actor | None) -> dict[str, Any]:
         "resolved_at": when(i.resolved_at),
         "closed_at": when(i.closed_at),
         "solution": solution,
-        "history": [event(e) for e in i.events],
+        "history": history(i, viewer),
         "verifications": [verification(v) for v in i.verifications],
         "close_blockers": [{"code": b.code, "message": b.message} for b in close_blockers(i)],
     }

@@ -92,3 +92,24 @@ def unread_count(s: Session, user_id: int, *, cap: int = 99) -> int:
     sub = select(Notification.id).where(Notification.user_id == user_id, Notification.read_at.is_(None)) \
         .limit(cap + 1).subquery()
     return int(s.scalar(select(func.count()).select_from(sub)) or 0)
+
+
+def notification_of(s: Session, user_id: int, notification_id: int) -> Notification | None:
+    """The user's own notification with this id; None for anyone else's (the pages answer 404 alike)."""
+    found = s.get(Notification, notification_id) if 0 < notification_id < 2**31 else None
+    return found if found is not None and found.user_id == user_id else None
+
+
+def unread_ids_for_incident(s: Session, user_id: int, incident_id: int) -> list[int]:
+    """The user's unread notifications about one incident (read once they open its page)."""
+    return list(s.scalars(select(Notification.id).where(
+        Notification.user_id == user_id, Notification.incident_id == incident_id, Notification.read_at.is_(None))))
+
+
+def incidents_with_unread(s: Session, user_id: int, incident_ids: list[int]) -> set[int]:
+    """Which of these incidents the user has unread notifications about (a "new" mark on their list)."""
+    if not incident_ids:
+        return set()
+    return set(s.scalars(select(Notification.incident_id).distinct().where(
+        Notification.user_id == user_id, Notification.read_at.is_(None),
+        Notification.incident_id.in_(incident_ids))))

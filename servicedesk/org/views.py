@@ -227,6 +227,25 @@ def notifications() -> Any:
     return render_template("org/notifications.html", result=result)
 
 
+@bp.get("/notifications/<int:notification_id>")
+@login_required
+def open_notification(notification_id: int) -> Response:
+    """Opens a notification: marks it read and goes to its incident (the desk's page for staff, the portal's
+    for the subscriber who reported it); only the user's own notifications, 404 for anyone else's."""
+    me = _me()
+    found = queries.notification_of(db.session(), me.id, notification_id)
+    if found is None:
+        abort(404)
+    if found.read_at is None:
+        db.start_writing()  # a GET that writes: the user's own read mark, nothing else
+        services.mark_notifications_read(db.session(), me, [found.id])
+        db.session.commit()
+    if found.incident_id is None:
+        return redirect(url_for(".notifications"))
+    endpoint = "incidents.detail" if me.is_staff else "portal.my_incident"
+    return redirect(url_for(endpoint, incident_id=found.incident_id))
+
+
 @bp.post("/notifications/read")
 @login_required
 def read_notifications() -> Response:

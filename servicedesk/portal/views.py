@@ -6,7 +6,8 @@ reading.py; all three add routes to the one blueprint.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -24,10 +25,13 @@ from kb.workflow import ArticleStatus, Visibility
 from servicedesk import db
 from servicedesk.attachments import current_store
 from servicedesk.auth.setup import current
+from servicedesk.conversation.services import fold_steps
 from servicedesk.formerrors import domain_message
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.services import REOPEN_WINDOW_DAYS, get_incident, reopen_incident, verify_incident
 from servicedesk.incidents.workflow import IncidentStatus
+from servicedesk.org import queries as org_queries
+from servicedesk.org.news import read_news
 from servicedesk.org.sla_policies import policy_in_force
 from servicedesk.portal import reading, reporting
 from servicedesk.portal.blueprint import bp
@@ -35,6 +39,7 @@ from servicedesk.portal.forms import RATING_TAG_LABELS, ConfirmFixForm, RejectFi
 from servicedesk.portal.messages import place_error
 from servicedesk.portal.photos import get_photo, photos_for
 from servicedesk.portal.services import confirm_fix, report_for, tags_for
+from servicedesk.portal.visibility import EVENT_LABELS, note_for_subscriber, subscriber_sees
 from servicedesk.users.models import User
 
 __all__ = ["bp", "reading", "reporting"]
@@ -44,26 +49,9 @@ PORTAL_SERVICES = ("broadband", "iptv", "cable_tv", "satellite_tv", "leased_line
 POPULAR_PER_SERVICE = 5
 PER_PAGE = 20
 
-# What each history entry means to the subscriber; staff names and internal notes stay on the staff pages.
-EVENT_LABELS: dict[str, Any] = {
-    "create": _l("Report received"),
-    "assign": _l("Assigned to an engineer"),
-    "route": _l("Assigned to an engineer"),
-    "start": _l("An engineer is working on it"),
-    "pend": _l("On hold"),
-    "resume": _l("Work resumed"),
-    "escalate": _l("Handed to a specialist team"),
-    "link_solution": _l("A solution was found"),
-    "resolve": _l("Fixed: waiting for your confirmation"),
-    "verify": _l("Fix confirmed"),
-    "reject_fix": _l("Not fixed: sent back to the engineers"),
-    "close": _l("Closed"),
-    "reopen": _l("Reopened"),
-}
 # What the services say when a portal link leads nowhere; listed so the catalog carries them, since the
 # error pages translate a message by its exact text.
 NOT_FOUND_MESSAGES = (_l("No such incident."), _l("No such article."))
-NOTES_SHOWN = frozenset({"resolve", "reopen"})
 # The four steps a subscriber sees, and the step each status stands at (closed: all four done).
 STEPS = (_l("Reported"), _l("Being fixed"), _l("Fixed"), _l("Closed"))
 STEP_OF = {IncidentStatus.NEW: 0, IncidentStatus.ASSIGNED: 1, IncidentStatus.IN_PROGRESS: 1,
@@ -115,8 +103,10 @@ def my_incidents() -> str:
     total = db.session.scalar(select(func.count()).select_from(Incident).where(mine)) or 0
     incidents = db.session.scalars(select(Incident).where(mine).order_by(Incident.created_at.desc(), Incident.id.desc())
                                    .offset((page - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    s = db.session()
     return render_template("portal/my_incidents.html", incidents=incidents, page=page, per_page=PER_PAGE,
-                           total=total)
+                           total=total, unread=org_queries.unread_count(s, user.id),
+                           news=org_queries.incidents_with_unread(s, user.id, [i.id for i in incidents]))
 
 
 @bp.route("/my/incidents/<int:incident_id>", methods=["GET", "POST"])
@@ -136,6 +126,8 @@ def my_incident(incident_id: int) -> Any:
         if done is not None:
             return done
     s = db.session()
+    if request.method == "GET":
+        read_news(user, incident.id)
     return render_template("portal/my_incident.html", incident=incident, forms=forms, timeline=_timeline(incident),
                            steps=STEPS, step=STEP_OF[incident.status], respond_minutes=respond_minutes(incident),
                            solution_public=incident.solution is not None and is_public(incident.solution),
@@ -166,7 +158,7 @@ def _verdict(incident: Incident, user: User, forms: dict[str, Any]) -> Response 
         if confirm.submit.data and confirm.validate():
             confirm_fix(s, incident, user, rating=confirm.rating.data, tags=list(confirm.tags.data or []),
                         comment=confirm.comment.data or "")
-            message = _("Thank you for confirming. We are glad it works again.")
+            message = ""  # the page thanks them in place of the question: one thank-you, not two
         elif reject.submit.data and reject.validate():
             verify_incident(s, incident, user, accepted=False, comment=reject.reason.data)
             message = _("We are sorry it is not fixed yet. The engineers have your incident back and will contact you.")
@@ -185,15 +177,27 @@ def _verdict(incident: Incident, user: User, forms: dict[str, Any]) -> Response 
         flash(domain_message(exc), "error")
         return redirect(url_for("portal.my_incident", incident_id=incident.id))
     db.session.commit()
-    flash(message, "success")
+    if message:
+        flash(message, "success")
     return redirect(url_for("portal.my_incident", incident_id=incident.id))
 
 
-def _timeline(incident: Incident) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class PortalEvent:
+    """A history event as the subscriber sees it: what happened, and whether they did it (staff stay unnamed)."""
+
+    at: datetime
+    action: str
+    label: Any
+    note: str
+    by_reporter: bool
+
+
+def _timeline(incident: Incident) -> list[PortalEvent]:
     entries = []
-    for event in incident.events:
-        if (event.action == "assign" and not event.new) or event.action not in EVENT_LABELS:
+    for event in fold_steps(incident.events):  # an assignment is one step, not two
+        if not subscriber_sees(event):
             continue  # taken off someone's desk, or the desk's own bookkeeping: nothing to follow
-        entries.append({"at": event.at, "label": EVENT_LABELS[event.action],
-                        "note": event.note if event.action in NOTES_SHOWN else "", "action": event.action})
+        entries.append(PortalEvent(at=event.at, action=event.action, label=EVENT_LABELS[event.action],
+                                   note=note_for_subscriber(event), by_reporter=event.actor_id == incident.reporter_id))
     return entries

@@ -26,6 +26,15 @@ def _events(s: Session, incident: Incident) -> list[tuple[str, str]]:
     return [(e.action, e.note) for e in rows]
 
 
+def _forget(engine: Engine, incident_id: int, user_ids: list[int]) -> None:
+    """Deletes what a threaded test committed: the incident, its messages and history, and its people."""
+    with engine.begin() as conn:
+        conn.execute(delete(IncidentMessage).where(IncidentMessage.incident_id == incident_id))
+        conn.execute(delete(IncidentEvent).where(IncidentEvent.incident_id == incident_id))
+        conn.execute(delete(Incident).where(Incident.id == incident_id))
+        conn.execute(delete(User).where(User.id.in_(user_ids)))
+
+
 def test_reply_and_note_leave_history_rows_naming_the_message(s, agent, subscriber):
     inc = factories.incident(agent, reporter=subscriber)
     reply = conv.add_reply(s, inc, agent, "请重启光猫，**等待两分钟**。<script>alert(1)</script>")
@@ -159,9 +168,127 @@ def test_two_staff_replying_at_once_both_land_in_order(engine: Engine):
         assert events == [str(m.id) for m in msgs]
         check.close()
     finally:
-        with engine.begin() as conn:
-            conn.execute(delete(IncidentMessage).where(IncidentMessage.incident_id == ids[0]))
-            conn.execute(delete(IncidentEvent).where(IncidentEvent.incident_id == ids[0]))
-            conn.execute(delete(Incident).where(Incident.id == ids[0]))
-            conn.execute(delete(User).where(User.id.in_(ids[1:])))
+        _forget(engine, ids[0], ids[1:])
         s.close()
+
+
+def test_same_photo_on_two_incidents_at_once_is_stored_once_and_both_land(engine: Engine, tmp_path):
+    """Two agents send the same screenshot on two incidents at the same moment: no incident lock orders them,
+    the blob's unique SHA-256 does; neither fails, both messages keep the file."""
+    from kb.attachments import BlobStore
+    from kb.models import Blob
+    from servicedesk.conversation.models import IncidentMessageAttachment
+    from tests.servicedesk.web_desk.test_access import PNG
+
+    photo = PNG + b"conv-race"  # bytes no other test stores
+    store = BlobStore(tmp_path / "blobs")
+    s = Session(engine, expire_on_commit=False)
+    a = User(username="conv.c", display_name="丙", role=Role.AGENT, password_hash=factories.password_hash())
+    b = User(username="conv.d", display_name="丁", role=Role.AGENT, password_hash=factories.password_hash())
+    s.add_all([a, b])
+    s.flush()
+    incidents = [svc.create_incident(s, a, factories.INCIDENT), svc.create_incident(s, b, factories.INCIDENT)]
+    s.commit()
+    ids = [(incidents[0].id, a.id), (incidents[1].id, b.id)]
+    ready = threading.Barrier(2, timeout=30)
+    errors: list[Exception] = []
+    postgres = engine.dialect.name == "postgresql"
+
+    def send(incident_id: int, who: int) -> None:
+        ts = Session(engine)
+        try:
+            if not postgres:
+                ready.wait()  # SQLite: one writer at a time from BEGIN on, so they meet before it
+            me = ts.get(User, who)
+            assert me is not None
+            incident = svc.get_incident(ts, me, incident_id, for_update=True)
+            if postgres:
+                ready.wait()  # each holds its own incident: the blob is what they meet on
+            conv.add_message_with_files(ts, store, incident, me, "internal", "同一张截图", [("截图.png", photo)])
+            ts.commit()
+        except Exception as exc:  # reported by the assertion below
+            ts.rollback()
+            errors.append(exc)
+        finally:
+            ts.close()
+
+    threads = [threading.Thread(target=send, args=pair) for pair in ids]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        check = Session(engine)
+        files = check.scalars(select(IncidentMessageAttachment).join(IncidentMessage)
+                              .where(IncidentMessage.incident_id.in_([i for i, _ in ids]))).all()
+        assert len(files) == 2 and files[0].blob_id == files[1].blob_id
+        check.close()
+    finally:
+        with engine.begin() as conn:
+            msg_ids = select(IncidentMessage.id).where(IncidentMessage.incident_id.in_([i for i, _ in ids]))
+            conn.execute(delete(IncidentMessageAttachment).where(IncidentMessageAttachment.message_id.in_(msg_ids)))
+            conn.execute(delete(IncidentMessage).where(IncidentMessage.incident_id.in_([i for i, _ in ids])))
+            conn.execute(delete(Blob).where(Blob.size == len(photo)))
+            conn.execute(delete(IncidentEvent).where(IncidentEvent.incident_id.in_([i for i, _ in ids])))
+            conn.execute(delete(Incident).where(Incident.id.in_([i for i, _ in ids])))
+            conn.execute(delete(User).where(User.id.in_([w for _, w in ids])))
+        s.close()
+
+
+def test_subscriber_reply_and_staff_note_at_once_both_land(engine: Engine):
+    """The reporter answers from the portal while an agent writes a note: they take turns on the incident."""
+    s = Session(engine, expire_on_commit=False)
+    agent = User(username="conv.e", display_name="戊", role=Role.AGENT, password_hash=factories.password_hash())
+    reporter = User(username="conv.user2", display_name="王芳", role=Role.USER,
+                    password_hash=factories.password_hash())
+    s.add_all([agent, reporter])
+    s.flush()
+    inc = svc.create_incident(s, agent, factories.INCIDENT, reporter=reporter)
+    s.commit()
+    ids = (inc.id, agent.id, reporter.id)
+    ready = threading.Barrier(2, timeout=30)
+    errors: list[Exception] = []
+
+    def write(who: int, kind: str, text: str) -> None:
+        ts = Session(engine)
+        try:
+            ready.wait()
+            me = ts.get(User, who)
+            assert me is not None
+            incident = svc.get_incident(ts, me, ids[0], for_update=True)
+            conv.add_message(ts, incident, me, kind, text)
+            ts.commit()
+        except Exception as exc:  # reported by the assertion below
+            ts.rollback()
+            errors.append(exc)
+        finally:
+            ts.close()
+
+    threads = [threading.Thread(target=write, args=(ids[2], "public", "下午在家")),
+               threading.Thread(target=write, args=(ids[1], "internal", "带熔接机"))]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        check = Session(engine)
+        incident = check.get(Incident, ids[0])
+        assert incident is not None
+        staff_view = conv.timeline(incident, conv.list_messages(check, incident, check.get(User, ids[1])), [])
+        assert sorted(e.message.body for e in staff_view if e.message) == ["下午在家", "带熔接机"]
+        check.close()
+    finally:
+        _forget(engine, ids[0], ids[1:])
+        s.close()
+
+
+def test_a_staff_reply_is_the_first_response_and_a_note_is_not(s, agent, subscriber):
+    inc = factories.incident(subscriber)
+    conv.add_note(s, inc, agent, "先查一下 OLT 告警")
+    assert inc.responded_at is None
+    conv.add_reply(s, inc, subscriber, "还是不行")  # the subscriber writing is no response
+    assert inc.responded_at is None
+    conv.add_reply(s, inc, agent, "您好，已安排工程师今天上门。")
+    assert inc.responded_at is not None
