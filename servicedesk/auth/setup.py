@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
 from collections.abc import Callable
@@ -35,6 +36,14 @@ def init_app(app: Flask) -> None:
 
     throttle.init_app(app)
 
+    def _note_session_user() -> None:
+        # Whether the session cookie itself names a user; when not, Flask-Login may restore the user from the
+        # remember cookie (user_for_session then asks for the session key). First, before anything loads
+        # current_user.
+        g.session_named_user = "_user_id" in session
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _note_session_user)
+
     @login_manager.user_loader
     def _load_user(user_id: str) -> User | None:
         return user_for_session(user_id)
@@ -50,14 +59,24 @@ def init_app(app: Flask) -> None:
 
 
 def user_for_session(user_id: str) -> User | None:
-    """The active user a session or remember cookie names by "id:session version", while that version is
-    still theirs: a logout, a new password, a new role or a lock moved it on and ended the cookie."""
-    user_key, _, version = user_id.partition(":")
-    if not (f"{user_key}{version}".isascii() and user_key.isdigit() and version.isdigit() and len(user_id) < 40):
+    """The active user a session or remember cookie names by "id:session version[:session key]", while that
+    version is still theirs (a logout, a new password, a new role or a lock moved it on and ended the cookie)
+    and, when it names a session key, while that session has not been ended."""
+    user_key, version, key = [*user_id.split(":"), "", ""][:3]
+    if not (user_id.isascii() and user_id.count(":") <= 2 and user_key.isdigit() and version.isdigit()
+            and len(user_id) < 80 and (not key or re.fullmatch(r"[A-Za-z0-9_-]{16,64}", key))):
         return None  # a cookie from before session versions, or not ours
     user = db.session.get(User, int(user_key))
     if user is None or not user.active or user.session_version != int(version):
         return None
+    if not session.get("sid") and not g.get("session_named_user", True):
+        # A remember cookie being restored: it goes on only under the session it was given with, while that
+        # session stands. Ending a session on the profile page thus ends its remember cookie too, and a
+        # cookie without a session key (from before these records) logs in again by password.
+        record = sessions.session_for_key(db.session(), key) if key else None
+        if record is None or record.user_id != user.id or record.ended_at is not None:
+            return None
+        session["sid"] = key
     if not _session_record_allows(user):
         return None
     return user
@@ -101,6 +120,15 @@ def start_login_session(user: User) -> None:
     session["sid"] = sessions.start_session(db.session(), user.id, request.headers.get("User-Agent", ""),
                                             request.remote_addr)
     session.pop("sid_pending", None)
+    bind_to_session(user)
+
+
+def bind_to_session(user: User) -> None:
+    """Names this browser's session key in what Flask-Login keeps (and writes into the remember cookie), so
+    a remember cookie restores only the session it was given with. Call it after login_user."""
+    key = session.get("sid")
+    if isinstance(key, str) and key:
+        session["_user_id"] = f"{user.get_id()}:{key}"
 
 
 def current_session_hash() -> str | None:

@@ -37,7 +37,7 @@ from servicedesk.auth.forms import (
     TokenForm,
     apply_domain_error,
 )
-from servicedesk.auth.setup import current, current_session_hash, start_login_session
+from servicedesk.auth.setup import bind_to_session, current, current_session_hash, start_login_session
 from servicedesk.i18n import LANG_COOKIE
 from servicedesk.portal.messages import place_error
 from servicedesk.portal.registration import register_subscriber
@@ -228,6 +228,8 @@ def _keep_this_session(user: User) -> None:
     record = sessions.session_for_key(db.session(), key) if isinstance(key, str) and key else None
     if record is None or record.ended_at is not None or record.user_id != user.id:
         start_login_session(user)
+    else:
+        bind_to_session(user)
 
 
 def _profile_action(user: User, forms: dict[str, Any]) -> Response | str | None:

@@ -114,19 +114,36 @@ def test_log_out_everywhere_else_keeps_this_record(app: Flask, s, agent: User):
     assert [r.id for r in active] == [kept.id]
 
 
-def test_a_remembered_login_gets_a_record_of_its_own_that_can_be_ended(app: Flask, s, agent: User):
+def test_a_remember_cookie_restores_only_the_session_it_was_given_with(app: Flask, s, agent: User):
     phone = _log_in(app, ANDROID_CHROME, remember=True)
     remembered = phone.get_cookie("remember_token")
     assert remembered is not None
+    # The phone's session cookie is gone (the browser was closed): the remember cookie brings back the same
+    # session, under its own record, not a new one.
     restored = app.test_client()
-    restored.environ_base["HTTP_USER_AGENT"] = WINDOWS_FIREFOX
+    restored.environ_base["HTTP_USER_AGENT"] = ANDROID_CHROME
     restored.set_cookie("remember_token", remembered.value)
     assert _opens_the_queue(restored)
     records = _records(s, agent)
-    assert [r.user_agent for r in records] == ["Chrome (Android)", "Firefox (Windows)"]
-    _log_in(app, ANDROID_CHROME).post(f"/profile/sessions/{records[1].id}/end")
+    assert [r.user_agent for r in records] == ["Chrome (Android)"]
+    # Ended from another browser, that session stays ended: neither the restored browser nor a copy of its
+    # remember cookie (stolen, say) logs in again, and no new record appears.
+    _log_in(app, WINDOWS_FIREFOX).post(f"/profile/sessions/{records[0].id}/end")
     assert not _opens_the_queue(restored)
-    assert _opens_the_queue(phone)
+    stolen = app.test_client()
+    stolen.set_cookie("remember_token", remembered.value)
+    assert not _opens_the_queue(stolen)
+    assert [r.user_agent for r in _records(s, agent) if r.ended_at is None] == ["Firefox (Windows)"]
+
+
+def test_a_remember_cookie_without_a_session_key_asks_for_the_password(app: Flask, agent: User):
+    from flask_login.utils import encode_cookie
+
+    with app.test_request_context():
+        legacy = encode_cookie(agent.get_id())  # "id:version", as cookies were before session keys
+    client = app.test_client()
+    client.set_cookie("remember_token", legacy)
+    assert not _opens_the_queue(client)
 
 
 def test_the_session_list_in_english(app: Flask, agent: User):
