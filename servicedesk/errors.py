@@ -59,13 +59,17 @@ def register(app: Flask) -> None:
             return json_error(exc.status, exc.code, exc.message, exc.fields)
         return _page(exc.status, exc.message)
 
+    def _lost_race() -> Any:
+        """A change that lost a race with someone else's: one message and one code (409 concurrent_change)."""
+        message = _("Someone else changed this record at the same time; reload it and try again.")
+        if wants_json():
+            return json_error(409, "concurrent_change", message)
+        return _page(409, message)
+
     @app.errorhandler(StaleDataError)
     def _stale(_exc: StaleDataError) -> Any:
         db.session.rollback()
-        message = _("Someone else changed this record at the same time; reload it and try again.")
-        if wants_json():
-            return json_error(409, "concurrent_update", message)
-        return _page(409, message)
+        return _lost_race()
 
     @app.errorhandler(IntegrityError)
     def _integrity(exc: IntegrityError) -> Any:
@@ -84,10 +88,7 @@ def register(app: Flask) -> None:
         if concurrent_change(exc) is not None:
             # Lost a race for a lock (a deadlock broken, a lock wait that ran out): the person tries again.
             log.warning("concurrent change: %s", exc.orig)
-            message = _("Someone else changed this record at the same time; reload it and try again.")
-            if wants_json():
-                return json_error(409, "concurrent_change", message)
-            return _page(409, message)
+            return _lost_race()
         log.exception("database unavailable on %s %s", request.method, request.path)
         message = _("The database is not answering; nothing was changed. Try again in a moment.")
         if wants_json():

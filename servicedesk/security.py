@@ -79,7 +79,6 @@ def proxy_fix_hops(app: Flask) -> int:
     if hops < 0:
         raise ValueError("PROXY_FIX_HOPS cannot be negative")
     return hops
-    app.after_request(secure_response)
 
 
 # -- responses -------------------------------------------------------------------------------------

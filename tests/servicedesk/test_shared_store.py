@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 from pathlib import Path
 
@@ -13,19 +11,7 @@ from flask import Flask
 from servicedesk import create_app, shared
 from servicedesk.config import config_for_tests
 from servicedesk.shared import MemoryStore, RedisStore
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-needs_redis = pytest.mark.skipif(not _redis_answers(), reason="no Redis server on 127.0.0.1:6379")
+from tests.shared_redis import REDIS_URL, needs_redis
 
 
 def _app(tmp_path: Path, database_url: str, name: str, redis_url: str) -> Flask:

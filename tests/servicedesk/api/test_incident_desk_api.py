@@ -250,7 +250,7 @@ def test_the_loser_of_a_concurrent_update_is_told(api, s, agent, subscriber):
               .execution_options(synchronize_session=False))
     before = count(s, IncidentEvent)
     r = api.post(f"/incidents/{inc.id}/start", agent)
-    assert r.status_code == 409 and error_of(r)["code"] == "concurrent_update"
+    assert r.status_code == 409 and error_of(r)["code"] == "concurrent_change"
     assert count(s, IncidentEvent) == before
     assert api.get(f"/incidents/{inc.id}", agent).get_json()["status"] == "new"
 

@@ -3,8 +3,6 @@ in-process by default and in Redis when REDIS_URL is set; a locked name is refus
 
 from __future__ import annotations
 
-import os
-import socket
 import uuid
 from pathlib import Path
 
@@ -18,16 +16,7 @@ from servicedesk.users.models import User
 from servicedesk.users.services import TooManyAttempts, authenticate, check_login
 from tests.factories import PASSWORD
 from tests.servicedesk.web_shell.conftest import text
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def _redis_answers() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            return True
-    except OSError:
-        return False
+from tests.shared_redis import REDIS_URL, needs_redis
 
 
 def _fail(client, username: str = "zhang.wei", times: int = 1, address: str = "127.0.0.1"):  # type: ignore[no-untyped-def]
@@ -163,7 +152,7 @@ def test_when_redis_does_not_answer_the_count_goes_on_in_the_process(tmp_path: P
         node.extensions["sqlalchemy_engine"].dispose()
 
 
-@pytest.mark.skipif(not _redis_answers(), reason="no Redis server on 127.0.0.1:6379")
+@needs_redis
 def test_with_redis_two_nodes_share_the_count(tmp_path: Path, database_url: str, engine) -> None:  # type: ignore[no-untyped-def]
     import redis
 

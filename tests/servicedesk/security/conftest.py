@@ -81,12 +81,14 @@ def desk(s: Session, subscriber: User, agent: User, lead: User, admin: User) -> 
               "article_id": article.id, "attachment_id": attachment.id, "incident_id": incident.id,
               "user_id": agent.id, "group_id": group.id, "zone_id": zone.id, "rule_id": rule.id,
               "policy_id": rule.id, "audit_id": 1, "photo_id": 1, "old": 1, "new": 1,
-              "account": "GD20240001", "filename": "app.css"}
+              "account": "GD20240001", "filename": "app.css", "month": "2026-11", "notification_id": 1}
     people: dict[str, User | None] = {"visitor": None, "subscriber": subscriber, "agent": agent, "lead": lead,
                                       "admin": admin}
     return Desk(people=people, path_values={k: str(v) for k, v in values.items()},
                 endpoint_values={"knowledge.review": {"article_id": str(in_review.id)},
-                                 "api.download_incident_message_attachment": {"attachment_id": str(photo.id)}})
+                                 "api.download_incident_message_attachment": {"attachment_id": str(photo.id)},
+                                 "portal.message_file": {"attachment_id": str(photo.id)},
+                                 "incidents.message_file": {"attachment_id": str(photo.id)}})
 
 
 @pytest.fixture

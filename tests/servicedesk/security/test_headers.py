@@ -100,14 +100,19 @@ def test_static_assets_stay_cacheable(as_user: Callable[..., FlaskClient], desk:
 
 
 def test_templates_and_scripts_need_no_inline_code_or_style() -> None:
-    """The policy forbids inline script and style: nothing in the templates may rely on them."""
+    """The policy forbids inline script and style: nothing in the templates or our scripts may rely on them.
+    Data for a script (<script type="application/json">) is not code and runs nothing; the shipped third-party
+    libraries under static/vendor are not ours to rewrite (the pages that use them are checked in a real browser
+    for policy violations: tests/browser/test_figures_pages.py)."""
     offenders = []
     for path in sorted((ROOT / "templates").rglob("*.html")):
         html = path.read_text(encoding="utf-8")
-        for pattern in (r"<script(?![^>]*\bsrc=)[^>]*>", r"<style\b", r"\sstyle\s*=", r"\son[a-z]+\s*=",
-                        r"javascript:"):
+        for pattern in (r"<script(?![^>]*\bsrc=)(?![^>]*\btype=\"application/json\")[^>]*>", r"<style\b",
+                        r"\sstyle\s*=", r"\son[a-z]+\s*=", r"javascript:"):
             offenders += [f"{path.relative_to(ROOT)}: {m.group(0)}" for m in re.finditer(pattern, html, re.I)]
     for path in sorted((ROOT / "servicedesk" / "static").rglob("*.js")):
+        if "vendor" in path.relative_to(ROOT / "servicedesk" / "static").parts:
+            continue
         js = path.read_text(encoding="utf-8")
         for pattern in (r"\.innerHTML\b", r"\.outerHTML\b", r"insertAdjacentHTML", r"\beval\(", r"new Function\(",
                         r"setAttribute\(\s*[\"'](?:style|on\w+)", r"document\.write"):

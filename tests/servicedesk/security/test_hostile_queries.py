@@ -42,8 +42,11 @@ HOSTILE = (
 # Every route is asked these too, whether or not its first answer read them.
 ALWAYS = frozenset({"page", "per_page", "q"})
 PROBE = "_probe"
-# Routes that answer 404 to every role of this desk (no photo, no audit, no diff of a revision with itself).
-UNREACHABLE = frozenset({"portal.photo", "api.get_audit", "api.diff_article_revisions"})
+# Routes the walk cannot answer 200: 404 to every role of this desk (no photo, no audit, no diff of a revision
+# with itself), or always a redirect (opening a notification marks it read and goes to its incident; opening a
+# month of the subscriber base goes to that month's page).
+UNREACHABLE = frozenset({"portal.photo", "api.get_audit", "api.diff_article_revisions", "org.open_notification",
+                         "subscriber_base.open_month"})
 
 
 class RecordingArgs(ImmutableMultiDict):  # type: ignore[type-arg]
