@@ -120,11 +120,20 @@
     });
   }
 
+  /* The navigation's "Manage" menu closes on Escape and on a click elsewhere. */
+  function setupNavMenu(menu) {
+    document.addEventListener("click", function (e) { if (menu.open && !menu.contains(e.target)) menu.open = false; });
+    menu.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && menu.open) { menu.open = false; menu.querySelector("summary").focus(); }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("input[type=file][data-max-bytes]").forEach(setupMaxBytes);
     document.querySelectorAll("form[data-once]").forEach(setupOnce);
     document.querySelectorAll("form[data-suggest]").forEach(setupSuggest);
     document.querySelectorAll("[data-copy]").forEach(setupCopy);
     document.querySelectorAll("form[data-confirm]").forEach(setupConfirm);
+    document.querySelectorAll("details[data-navmenu]").forEach(setupNavMenu);
   });
 })();
