@@ -16,7 +16,6 @@ from kb.orm import utcnow
 from servicedesk.notify.models import Channel, OutboxMessage, OutboxStatus, Webhook
 from servicedesk.notify.worker import Report, deliver_due
 from tests.servicedesk.notify.receivers import http_receiver
-from tests.servicedesk.test_desk_races import committed  # noqa: F401  (the fixture)
 
 MESSAGES = 30
 WORKERS = 4
