@@ -21,7 +21,7 @@ MESSAGES = 30
 WORKERS = 4
 
 
-def test_workers_racing_never_send_a_message_twice(committed: Callable[[], Session]) -> None:  # noqa: F811
+def test_workers_racing_never_send_a_message_twice(committed: Callable[[], Session]) -> None:
     with http_receiver() as receiver:
         s = committed()
         hook = Webhook(url=f"http://127.0.0.1:{receiver.server_port}/hook", events="incident.created",
