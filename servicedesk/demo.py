@@ -44,6 +44,8 @@ from servicedesk.demo_content import (
 from servicedesk.demo_history import DAYS as HISTORY_DAYS
 from servicedesk.demo_history import HistoryIncident, HistoryPlayer, generate
 from servicedesk.demo_org import PAYING, STATIONS, STORY_ACCOUNTS, SUBSCRIBERS, ZONES
+from servicedesk.demo_reading import DAYS as READING_DAYS
+from servicedesk.demo_reading import play_reading
 from servicedesk.figures.subscribers import replace_month
 from servicedesk.incidents import lifecycle
 from servicedesk.incidents import services as incident_services
@@ -95,6 +97,7 @@ class Loaded:
     articles: dict[str, Article] = field(default_factory=dict)
     incidents: dict[str, Incident] = field(default_factory=dict)
     history: dict[str, Incident] = field(default_factory=dict)
+    reading: int = 0  # portal visits played (searches, articles opened, "did this solve it?" answers)
     stations: list[ServiceStation] = field(default_factory=list)
     groups: dict[str, MaintenanceGroup] = field(default_factory=dict)
     zones: dict[str, Zone] = field(default_factory=dict)
@@ -140,6 +143,8 @@ def load_demo(s: Session) -> list[str]:
                 loaded.incidents[incident_spec.key] = _play_incident(s, clock, loaded, incident_spec, t0, policy)
         for spec in ARTICLES:
             _play_later(s, clock, loaded, spec)
+        readers = [u for u in loaded.users.values() if not u.is_staff]
+        loaded.reading = play_reading(s, clock.on_day, clock.set, readers, loaded.articles)
         clock.set(clock.real_now)
         _attach_story_subscribers(s, loaded)
         _store_subscriber_counts(s, clock, loaded)
@@ -390,6 +395,9 @@ def summary(loaded: Loaded) -> list[str]:
                      f"({_counts(by_history, [x.value for x in IncidentStatus])}); "
                      f"{sum(1 for i in history if i.repeat_of_id)} repeat reports, "
                      f"{sum(1 for i in history if i.tier > 1)} escalated.")
+    if loaded.reading:
+        lines.append(f"Portal: {loaded.reading} searches over the last {READING_DAYS} days, with the articles "
+                     "opened and the \"did this solve your problem?\" answers.")
     lines += [f"  closing refused for {text}" for text in loaded.refusals]
     lines.append("")
     lines.append(f"Demo logins (every demo account uses the password: {DEMO_PASSWORD})")

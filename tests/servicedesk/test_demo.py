@@ -283,3 +283,21 @@ def test_three_months_of_history_show_on_the_figures(s: Session, loaded: list[st
     # over the whole history some solutions were linked before their approval: reuse is not everything
     whole = compute(s, (now - timedelta(days=90)).astimezone(demo.BEIJING).date(), now.astimezone(demo.BEIJING).date())
     assert 0.5 < float(whole[0].values["kb_reuse"] or 0) < 1
+
+
+def test_portal_reading_feeds_the_knowledge_figures(s: Session, loaded: list[str]) -> None:
+    from kb.search.searchlog import SearchLogEntry, unanswered_searches
+    from servicedesk.figures.knowledge import knowledge_figures
+    from servicedesk.portal.models import ArticleFeedback
+
+    assert any(line.startswith("Portal: ") for line in loaded)
+    roles = set(s.scalars(select(SearchLogEntry.role)))
+    assert roles <= {"user", "anonymous"} and roles  # the role only, as a real visit logs it
+    unfound = unanswered_searches(s, days=90, limit=20)
+    assert {u.query for u in unfound} >= {"宽带移机要多少钱", "光猫 WPS 灯一直闪"}
+    solved = s.scalar(select(func.count()).select_from(ArticleFeedback).where(ArticleFeedback.solved.is_(True)))
+    assert solved and solved > 20
+    now = orm.utcnow()
+    figures = knowledge_figures(s, now - timedelta(days=30), now)
+    assert figures.deflection.solved > 0 and figures.not_found
+    assert figures.top_solved and figures.top_solved[0].count > 1
