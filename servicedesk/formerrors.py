@@ -40,6 +40,8 @@ CODE_MESSAGES: dict[str, Any] = {
     "username_taken": _l("This username is already taken."),
     "invalid_transition": _l("This incident has changed in the meantime; here is its current state."),
     "reopen_window_passed": _l("This incident was closed too long ago to reopen; please report the fault again."),
+    "incident_not_open": _l("An appointment is made while the incident is open (not resolved, closed or cancelled)."),
+    "no_appointment": _l("There is no appointment to cancel."),
 }
 
 def N_(message: str) -> str:
@@ -50,6 +52,14 @@ def N_(message: str) -> str:
 # The services' messages are English literals in core code; listing them here lets the catalog
 # carry their Chinese, and gettext() finds them at run time by their exact text.
 SERVICE_MESSAGES = frozenset({
+    N_("Say why the appointment moves."),
+    N_("Say why the appointment is cancelled."),
+    N_("The engineer must be an active staff member."),
+    N_("The window must end after it starts."),
+    N_("A window is at most 12 hours long."),
+    N_("The window cannot start in the past."),
+    N_("The window must start within 60 days."),
+    N_("Give the start and the end of the window, with their offset."),
     N_("No solution is linked to this incident."),
     N_("The linked solution has not been approved by a technical lead (content and form review)."),
     N_("The reporting user has not verified the fix (self-service or call-back)."),

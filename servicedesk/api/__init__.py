@@ -17,6 +17,7 @@ bp.before_request(common.guard)
 bp.before_request(common.then_write)
 
 from servicedesk.api import (  # noqa: E402, F401
+    appointments,
     articles,
     attachments,
     audit,

@@ -229,5 +229,6 @@ def field_work(incident_id: int) -> Response:
     return _act(incident_id, "field_work_form", run)
 
 
-# The call-back attempts page and its actions register their routes on import.
+# The appointment card's and the call-back attempts page's actions register their routes on import.
+import servicedesk.incidents.booking_views  # noqa: E402
 import servicedesk.incidents.callback_views  # noqa: E402,F401

@@ -194,6 +194,33 @@ def _rating(value: Any) -> int | None:
 RATING_CHOICES = [("", _l("Not given")), *[(str(n), "★" * n) for n in range(5, 0, -1)]]
 
 
+class AppointmentForm(ActionForm):
+    """Agree (or move) the visit window with the subscriber; times are the desk's local time."""
+
+    starts_at = DateTimeLocalField(_l("From"), validators=[InputRequired(_l("Give the start of the window."))])
+    ends_at = DateTimeLocalField(_l("Until"), validators=[InputRequired(_l("Give the end of the window."))])
+    agreed_with = StringField(_l("Agreed with"), validators=[Optional(), Length(max=100)],
+                              description=_l("Who agreed on the phone: the subscriber, or the caller's name."))
+    engineer = SelectField(_l("Engineer"), validators=[Optional()])
+    reason = TextAreaField(_l("Why it moves"), validators=[Length(max=services.NOTE_MAX)],
+                           description=_l("Required when an appointment is already agreed."))
+    note = TextAreaField(_l("Note for the engineer"), validators=[Length(max=services.NOTE_MAX)])
+
+    def validate_ends_at(self, field: Any) -> None:
+        if field.data and self.starts_at.data and field.data <= self.starts_at.data:
+            raise WTFormsValidationError(_l("The window ends after it starts."))
+
+    def set_staff(self, staff: list[tuple[str, str]]) -> AppointmentForm:
+        self.engineer.choices = [("", _l("The assignee")), *_people(staff)]
+        return self
+
+
+class CancelAppointmentForm(ActionForm):
+    reason = TextAreaField(_l("Why it is cancelled"),
+                           validators=[DataRequired(_l("Say why the appointment is cancelled.")),
+                                       Length(max=services.NOTE_MAX)])
+
+
 class CallbackForm(ActionForm):
     accepted = RadioField(_l("The subscriber says the problem is"),
                           choices=[("yes", _l("Gone: fix accepted")), ("no", _l("Still there: fix rejected"))],
@@ -283,6 +310,8 @@ ACTION_FORMS: dict[str, tuple[type[FlaskForm], str]] = {
     "link_form": (LinkSolutionForm, "link"),
     "resolve_form": (ResolveForm, "resolve"),
     "callback_form": (CallbackForm, "cb"),
+    "appointment_form": (AppointmentForm, "appt"),
+    "appointment_cancel_form": (CancelAppointmentForm, "apptx"),
     "close_form": (ActionForm, "close"),
     "reopen_form": (ReopenForm, "reopen"),
     "follow_up_form": (FollowUpForm, "follow"),

@@ -293,3 +293,31 @@ class CallbackAudit(Base):
 
 # The flush hooks that keep incident_terms in step with the titles (registered on import).
 from servicedesk.incidents import terms as _terms  # noqa: E402,F401
+
+
+class Appointment(Base):
+    """A time window agreed with the subscriber for the engineer's visit (预约). A reschedule supersedes the
+    window in force (its row stays, with the reason of the new one); a cancel ends it."""
+
+    __tablename__ = "incident_appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    agreed_with: Mapped[str] = mapped_column(String(100), default="")
+    engineer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")  # why this window replaced the one before
+    made_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    made_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]  # superseded by a reschedule, or cancelled
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+
+    engineer: Mapped[User] = relationship(foreign_keys=[engineer_id])
+    made_by: Mapped[User] = relationship(foreign_keys=[made_by_id])
+
+    __table_args__ = (
+        Index("ix_incident_appointments_incident_made", "incident_id", "made_at", "id"),
+        CheckConstraint("ends_at > starts_at", name="window_ends_after_start"),
+    )

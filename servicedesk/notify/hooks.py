@@ -59,6 +59,14 @@ def on_incident_event(s: Session, ev: IncidentEvent, done: set[tuple[int, str]])
         emit_webhooks(s, kind, {"incident": data}, incident_id=incident.id)
 
 
+def tell_reporter(s: Session, incident: Incident, kind: str, data: dict[str, Any]) -> None:
+    """Tells the incident's reporter (or the subscriber's phone, for a caller logged by staff) of `kind`, with
+    the incident's own fields and the portal link, in this transaction (the outbox)."""
+    if incident.reporter is not None:
+        full = {**incident_data(incident), "link": link(f"/my/incidents/{incident.id}"), **data}
+        _tell_subscriber(s, incident, incident.reporter, kind, full)
+
+
 def _tell_subscriber(s: Session, incident: Incident, reporter: User, kind: str, data: dict[str, Any]) -> None:
     """The reporter, when a subscriber reported it; when staff logged it for a caller (hotline, field), the
     subscriber's phone on record gets the SMS instead and the staff member nothing."""

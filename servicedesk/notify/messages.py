@@ -46,6 +46,14 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Incident {number} reopened", "Incident {number} \"{title}\" was reopened. {link}"),
         "zh_CN": ("工单 {number} 已重开", "工单 {number}“{title}”已重新打开。{link}"),
     },
+    "incident.appointment": {
+        "en": ("Incident {number}: your appointment",
+               "For your incident {number} \"{title}\", engineer {engineer} will come {window}. "
+               "Phone: {engineer_phone}. Details: {link}"),
+        "zh_CN": ("工单 {number} 预约上门",
+                  "您的工单 {number}“{title}”已预约：维修工程师 {engineer} 将于 {window} 上门，"
+                  "联系电话 {engineer_phone}。详情：{link}"),
+    },
     "incident.reply": {
         "en": ("New reply on incident {number}", "A new reply on incident {number} \"{title}\": {link}"),
         "zh_CN": ("工单 {number} 有新回复", "工单 {number}“{title}”有新回复：{link}"),
@@ -82,7 +90,7 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
 
 EVENTS = tuple(DEFAULTS)
 # Who receives what, for the preference page: events subscribers get, and events staff get.
-SUBSCRIBER_EVENTS = ("incident.created", "incident.resolved", "incident.reply")
+SUBSCRIBER_EVENTS = ("incident.created", "incident.appointment", "incident.resolved", "incident.reply")
 STAFF_EVENTS = ("incident.assigned", "incident.reopened", "incident.reply", "sla.breached",
                 "sla.response_missed", "sla.at_risk", "article.submitted", "article.approved", "article.rejected")
 

@@ -29,6 +29,7 @@ from servicedesk.notify.worker import backlog
 from servicedesk.users.models import User
 
 EVENT_LABELS = {
+    "incident.appointment": _l("Appointment for a visit"),
     "incident.created": _l("Incident received"), "incident.assigned": _l("Incident assigned to me"),
     "incident.resolved": _l("Incident resolved (please confirm)"), "incident.closed": _l("Incident closed"),
     "incident.reopened": _l("Incident reopened"), "incident.reply": _l("New reply on an incident"),
