@@ -64,6 +64,8 @@ def default_config() -> dict[str, Any]:
         # verification; closing still needs the approved solution). Attempts: 1 to 20; hours: 0 to 720.
         "CALLBACK_UNREACHABLE_ATTEMPTS": int(os.environ.get("CALLBACK_UNREACHABLE_ATTEMPTS", 3)),
         "CALLBACK_UNREACHABLE_HOURS": float(os.environ.get("CALLBACK_UNREACHABLE_HOURS", 48)),
+        # 预约: the operators promise to agree a visit window within this many minutes of dispatch.
+        "APPOINTMENT_WITHIN_MINUTES": int(os.environ.get("APPOINTMENT_WITHIN_MINUTES", 30)),
         "JSON_SORT_KEYS": False,
         # Shared between processes and nodes (token-use stamps, login throttling); in-process without it.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
