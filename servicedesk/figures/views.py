@@ -42,6 +42,7 @@ from servicedesk.figures import (
 )
 from servicedesk.figures import set_target as save_target
 from servicedesk.figures import targets as read_targets
+from servicedesk.figures.compute import compute_many
 from servicedesk.figures.definitions import NONE_KEY
 from servicedesk.figures.knowledge import knowledge_figures
 from servicedesk.formerrors import domain_message
@@ -179,6 +180,11 @@ def figures_for(start: date, end: date, by: str | None) -> list[Shown]:
     return relabel(by, compute(db.session(), start, end, by))
 
 
+def figures_by(start: date, end: date, *bys: str | None) -> dict[str | None, list[Shown]]:
+    """Several breakdowns of one period from one reading of its incidents (compute_many)."""
+    return {by: relabel(by, rows) for by, rows in compute_many(db.session(), start, end, bys).items()}
+
+
 def trend_step(start: date, end: date) -> str:
     days = (end - start).days + 1
     return "day" if days <= 45 else "week" if days <= 190 else "month"
@@ -219,10 +225,8 @@ def dashboard() -> Any:
         return render_template("figures/dashboard.html", **context), 400
     start, end = period.start, period.end
     targets = _targets()
-    rows = figures_for(start, end, by)
-    trend = figures_for(start, end, step)
-    groups = rows if by == "group" else figures_for(start, end, "group")
-    agents = rows if by == "agent" else figures_for(start, end, "agent")
+    shown = figures_by(start, end, by, step, "group", "agent")
+    rows, trend, groups, agents = shown[by], shown[step], shown["group"], shown["agent"]
     context.update(
         desk=rows[0], rows=rows, trend=trend, targets=targets, groups=charts.sort_rows(groups, rank),
         agents=charts.sort_rows(agents, rank),
@@ -481,9 +485,8 @@ def monthly() -> Any:
         return render_template("figures/monthly.html", **context), 400
     start, end = span
     start_at, end_at = day_bounds(start, end)
-    stations = figures_for(start, end, "station")
-    groups = figures_for(start, end, "group")
-    agents = figures_for(start, end, "agent")
+    shown = figures_by(start, end, "station", "group", "agent")
+    stations, groups, agents = shown["station"], shown["group"], shown["agent"]
     context.update(start=start, end=end, desk=stations[0], stations=stations, groups=groups,
                    ranked_groups=charts.sort_rows(groups, DEFAULT_RANK),
                    ranked_agents=charts.sort_rows(agents, DEFAULT_RANK)[:15],
