@@ -56,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from servicedesk.notify import views as notify_views
     from servicedesk.org import views as org_views
     from servicedesk.portal import views as portal_views
+    from servicedesk.problems import views as problem_views
     from servicedesk.users import views as user_views
     from servicedesk.web import register_template_helpers
 
@@ -68,7 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             db.start_writing()
 
     for views in (auth_views, user_views, incident_views, knowledge_views, portal_views, org_views,
-                  notify_views, audit_views):
+                  notify_views, audit_views, problem_views):
         app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(figures_pages.bp)

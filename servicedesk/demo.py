@@ -54,6 +54,7 @@ from servicedesk.incidents.sla import DEFAULT_POLICY, SlaPolicy
 from servicedesk.incidents.workflow import IncidentStatus
 from servicedesk.org import services as org_services
 from servicedesk.org.models import MaintenanceGroup, ServiceStation, Zone
+from servicedesk.problems import services as problem_services
 from servicedesk.users.models import User
 from servicedesk.users.services import create_user, parse_role
 
@@ -97,6 +98,7 @@ class Loaded:
     articles: dict[str, Article] = field(default_factory=dict)
     incidents: dict[str, Incident] = field(default_factory=dict)
     history: dict[str, Incident] = field(default_factory=dict)
+    problem: str = ""  # the number of the demo's problem
     reading: int = 0  # portal visits played (searches, articles opened, "did this solve it?" answers)
     stations: list[ServiceStation] = field(default_factory=list)
     groups: dict[str, MaintenanceGroup] = field(default_factory=dict)
@@ -148,8 +150,27 @@ def load_demo(s: Session) -> list[str]:
         clock.set(clock.real_now)
         _attach_story_subscribers(s, loaded)
         _store_subscriber_counts(s, clock, loaded)
+        _load_problem(s, loaded)
     s.flush()
     return summary(loaded)
+
+
+def _load_problem(s: Session, loaded: Loaded) -> None:
+    """The village outage of the stories as one problem (a known error with its workaround), its report gathered."""
+    village = loaded.incidents.get("inc-village-outage")
+    if village is None:
+        return
+    lead = loaded.users["lead.zhao"]
+    problem = problem_services.create_problem(s, lead, {
+        "title": "青山镇柳河村主干光缆中断（全村电视、宽带中断）", "service": "broadband",
+        "zone": village.zone.code if village.zone else None,
+        "description": "柳河村多户同时报障：电视无信号、宽带断网，集中在同一分纤箱下游。"})
+    problem_services.update_problem(s, problem, lead, {
+        "root_cause": "村口道路施工挖断主干光缆（24 芯），分纤箱下游全部中断。",
+        "workaround": "告知用户为区域性故障、预计恢复时间；集客专线用户临时切换到备用路由。",
+        "status": "known_error"})
+    problem_services.add_incidents(s, problem, lead, [village.id])
+    loaded.problem = problem.number or ""
 
 
 def _sla_policy() -> SlaPolicy:
@@ -395,6 +416,9 @@ def summary(loaded: Loaded) -> list[str]:
                      f"({_counts(by_history, [x.value for x in IncidentStatus])}); "
                      f"{sum(1 for i in history if i.repeat_of_id)} repeat reports, "
                      f"{sum(1 for i in history if i.tier > 1)} escalated.")
+    if loaded.problem:
+        lines.append(f"Problem {loaded.problem}: the village outage, a known error with its workaround, its report "
+                     "gathered (/desk/problems).")
     if loaded.reading:
         lines.append(f"Portal: {loaded.reading} searches over the last {READING_DAYS} days, with the articles "
                      "opened and the \"did this solve your problem?\" answers.")

@@ -42,6 +42,8 @@ CODE_MESSAGES: dict[str, Any] = {
     "reopen_window_passed": _l("This incident was closed too long ago to reopen; please report the fault again."),
     "incident_not_open": _l("An appointment is made while the incident is open (not resolved, closed or cancelled)."),
     "no_appointment": _l("There is no appointment to cancel."),
+    "problem_resolved": _l("This problem is already resolved."),
+    "solution_not_approved": _l("The problem's solution has not been approved by a technical lead."),
 }
 
 def N_(message: str) -> str:
@@ -52,6 +54,8 @@ def N_(message: str) -> str:
 # The services' messages are English literals in core code; listing them here lets the catalog
 # carry their Chinese, and gettext() finds them at run time by their exact text.
 SERVICE_MESSAGES = frozenset({
+    N_("A known error needs its workaround."),
+    N_("Only a solution article can fix a problem."),
     N_("Say why the appointment moves."),
     N_("Say why the appointment is cancelled."),
     N_("The engineer must be an active staff member."),

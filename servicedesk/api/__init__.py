@@ -30,6 +30,7 @@ from servicedesk.api import (  # noqa: E402, F401
     incidents,
     notifications,
     org,
+    problems,
     search,
     users,
     webhooks,

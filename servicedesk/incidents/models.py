@@ -55,6 +55,7 @@ class Incident(Base):
     repeat_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     # The parent this incident was merged into as a duplicate; it closes through the parent's solution.
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id"), index=True)
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     respond_by: Mapped[datetime]
     resolve_by: Mapped[datetime]

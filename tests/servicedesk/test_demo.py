@@ -301,3 +301,13 @@ def test_portal_reading_feeds_the_knowledge_figures(s: Session, loaded: list[str
     figures = knowledge_figures(s, now - timedelta(days=30), now)
     assert figures.deflection.solved > 0 and figures.not_found
     assert figures.top_solved and figures.top_solved[0].count > 1
+
+
+def test_the_village_outage_is_one_problem(s: Session, loaded: list[str]) -> None:
+    from servicedesk.problems.models import Problem, ProblemStatus
+
+    [problem] = s.scalars(select(Problem)).all()
+    assert problem.status == ProblemStatus.KNOWN_ERROR and problem.workaround
+    gathered = s.scalars(select(Incident).where(Incident.problem_id == problem.id)).all()
+    assert [i.title for i in gathered] == ["电视没信号，宽带也上不了网，全村好像都这样"]
+    assert any(line.startswith(f"Problem {problem.number}") for line in loaded)

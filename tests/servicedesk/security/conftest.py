@@ -19,6 +19,7 @@ from servicedesk.conversation import services as conversation
 from servicedesk.notify import registry
 from servicedesk.org import services as org
 from servicedesk.org import sla_policies
+from servicedesk.problems import services as problems
 from servicedesk.users.models import User
 from tests import factories
 
@@ -75,13 +76,15 @@ def desk(s: Session, subscriber: User, agent: User, lead: User, admin: User) -> 
     hook = registry.create_webhook(s, admin, {"url": "http://oss.example.net/hook", "events": ["incident.created"],
                                               "secret": "共享密钥-0123456789abcdef"}, own=[])
     reply = conversation.add_reply(s, incident, agent, "请重启光猫后再试。")
+    problem = problems.create_problem(s, agent, {"title": "城东一片区 OLT 板卡故障", "service": "broadband"})
     photo = conversation.add_message_attachment(s, current_store(), reply, agent, "现场.png", PNG)
     s.commit()
     values = {"webhook_id": hook.id, "event": "incident.created", "locale": "zh_CN", "message_id": reply.id,
               "article_id": article.id, "attachment_id": attachment.id, "incident_id": incident.id,
               "user_id": agent.id, "group_id": group.id, "zone_id": zone.id, "rule_id": rule.id,
               "policy_id": rule.id, "audit_id": 1, "photo_id": 1, "old": 1, "new": 1,
-              "account": "GD20240001", "filename": "app.css", "month": "2026-11", "notification_id": 1}
+              "account": "GD20240001", "filename": "app.css", "month": "2026-11", "notification_id": 1,
+              "problem_id": problem.id}
     people: dict[str, User | None] = {"visitor": None, "subscriber": subscriber, "agent": agent, "lead": lead,
                                       "admin": admin}
     return Desk(people=people, path_values={k: str(v) for k, v in values.items()},

@@ -1,0 +1,164 @@
+"""/api/v1/problems: problem management (servicedesk.problems), as API.md "Problems and outages" says."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import request
+from pydantic import Field
+
+from kb.errors import NotFound, ValidationError
+from kb.models import Article
+from servicedesk.api import bp
+from servicedesk.api import schemas as sch
+from servicedesk.api.common import commit, id_exists, page_args, session, user
+from servicedesk.api.contract import READ, WRITE, Input, Output, body, operation
+from servicedesk.incidents.services import NOTE_MAX, TITLE_MAX, _require_staff
+from servicedesk.problems import services as problems
+from servicedesk.problems.models import Problem as ProblemRow
+from servicedesk.problems.models import ProblemStatus
+
+
+class ProblemInput(Input):
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
+    description: str | None = Field(None, max_length=problems.TEXT_MAX)
+    service: str = Field(description="A service code (broadband, iptv, cable_tv, …)")
+    zone: str | None = Field(None, max_length=40, description="A zone code")
+
+
+class ProblemPatch(Input):
+    root_cause: str | None = Field(None, max_length=problems.TEXT_MAX)
+    workaround: str | None = Field(None, max_length=problems.TEXT_MAX)
+    status: ProblemStatus | None = Field(None, description="known_error (from open; needs a workaround)")
+
+
+class IncidentIds(Input):
+    incident_ids: list[int] = Field(min_length=1, max_length=problems.MAX_LINK)
+
+
+class SolutionInput(Input):
+    article_id: int = Field(ge=1)
+
+
+class ResolveInput(Input):
+    note: str = Field(min_length=1, max_length=NOTE_MAX)
+
+
+class ProblemOut(Output):
+    id: int
+    number: str | None
+    title: str
+    service: str
+    zone: str | None
+    status: ProblemStatus
+    root_cause: str
+    workaround: str
+    solution_id: int | None
+    incident_ids: list[int]
+    created_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+
+
+class ProblemQuery(sch.Paged):
+    status: ProblemStatus | None = None
+
+
+class ProblemPage(sch.Page):
+    items: list[ProblemOut]
+
+
+class Resolved(Output):
+    problem: ProblemOut
+    resolved_incident_ids: list[int] = Field(description="The open incidents linked to the solution and resolved; "
+                                                          "each still closes through the close gate")
+
+
+def _load(problem_id: int, *, for_update: bool = False) -> ProblemRow:
+    _require_staff(user(), "work with problems")
+    if not id_exists(problem_id):
+        raise NotFound("No such problem.")
+    return problems.get_problem(session(), problem_id, for_update=for_update)
+
+
+@bp.post("/problems")
+@operation("create_problem", tag="problems", summary="Record a problem (staff)", body=ProblemInput,
+           responses={201: ProblemOut}, errors=WRITE)
+def create_problem() -> tuple[dict[str, Any], int]:
+    data = body(ProblemInput)
+    problem = problems.create_problem(session(), user(), data.model_dump())
+    commit()
+    return problems.problem_data(session(), problem), 201
+
+
+@bp.get("/problems")
+@operation("list_problems", tag="problems", summary="Problems, newest first (staff)", query=ProblemQuery,
+           responses={200: ProblemPage}, errors=(401, 403))
+def list_problems() -> dict[str, Any]:
+    _require_staff(user(), "read problems")
+    errors: dict[str, str] = {}
+    page, per_page = page_args(errors)
+    status = request.args.get("status") or None
+    if status is not None and status not in {st.value for st in ProblemStatus}:
+        errors["status"] = "unknown status"
+    if errors:
+        raise ValidationError("Bad query values.", fields=errors)
+    rows, total = problems.list_problems(session(), status=status, limit=per_page, offset=(page - 1) * per_page)
+    return {"items": [problems.problem_data(session(), p) for p in rows], "total": total, "page": page,
+            "per_page": per_page}
+
+
+@bp.get("/problems/<int:problem_id>")
+@operation("get_problem", tag="problems", summary="One problem with its incidents (staff)",
+           responses={200: ProblemOut}, errors=READ)
+def get_problem(problem_id: int) -> dict[str, Any]:
+    return problems.problem_data(session(), _load(problem_id))
+
+
+@bp.patch("/problems/<int:problem_id>")
+@operation("update_problem", tag="problems", summary="Root cause, workaround, known error (staff)",
+           body=ProblemPatch, responses={200: ProblemOut}, errors=WRITE)
+def update_problem(problem_id: int) -> dict[str, Any]:
+    data = body(ProblemPatch)
+    problem = _load(problem_id, for_update=True)
+    problems.update_problem(session(), problem, user(), data.model_dump(mode="json"))
+    commit()
+    return problems.problem_data(session(), problem)
+
+
+@bp.post("/problems/<int:problem_id>/incidents")
+@operation("add_problem_incidents", tag="problems", summary="Gather incidents into the problem (staff)",
+           body=IncidentIds, responses={200: ProblemOut}, errors=WRITE,
+           description="All or none; an incident belongs to at most one problem (409 already_in_problem).")
+def add_problem_incidents(problem_id: int) -> dict[str, Any]:
+    data = body(IncidentIds)
+    problem = _load(problem_id, for_update=True)
+    problems.add_incidents(session(), problem, user(), data.incident_ids)
+    commit()
+    return problems.problem_data(session(), problem)
+
+
+@bp.put("/problems/<int:problem_id>/solution")
+@operation("set_problem_solution", tag="problems", summary="The solution article that fixes it (staff)",
+           body=SolutionInput, responses={200: ProblemOut}, errors=WRITE)
+def set_problem_solution(problem_id: int) -> dict[str, Any]:
+    data = body(SolutionInput)
+    problem = _load(problem_id, for_update=True)
+    problems.set_solution(session(), problem, user(), session().get(Article, data.article_id))
+    commit()
+    return problems.problem_data(session(), problem)
+
+
+@bp.post("/problems/<int:problem_id>/resolve")
+@operation("resolve_problem", tag="problems", summary="Resolve the problem and its open incidents (staff)",
+           body=ResolveInput, responses={200: Resolved}, errors=WRITE,
+           description="Needs the solution approved (409 solution_not_approved); links it to every open incident "
+                       "of the problem and resolves each. Each incident still closes only through the close gate, "
+                       "its reporter's verification included.")
+def resolve_problem(problem_id: int) -> dict[str, Any]:
+    data = body(ResolveInput)
+    problem = _load(problem_id, for_update=True)
+    resolved = problems.resolve_problem(session(), problem, user(), data.note)
+    commit()
+    return {"problem": problems.problem_data(session(), problem), "resolved_incident_ids": [i.id for i in resolved]}
