@@ -173,3 +173,13 @@ def test_unreachable_closures_are_shown_apart(s, month, admin):
     set_unrated_as(s, admin, 3)  # an unreachable subscriber is unrated: counted as the operator says
     assert compute(s, START, END, tz=TZ, now=NOW)[0].values["satisfaction"] == pytest.approx(1 / 3)
     assert [i.id for i in s.scalars(incidents_behind(s, START, END, "unreachable", tz=TZ, now=NOW))] == [c.id]
+
+
+def test_one_read_for_many_breakdowns_gives_what_each_alone_gives(s, month):
+    """The dashboard asks compute_many for several breakdowns at once: each must equal compute() alone."""
+    from servicedesk.figures.compute import compute_many
+
+    together = compute_many(s, START, END, [None, *BREAKDOWNS], tz=TZ, now=NOW)
+    for by in (None, *BREAKDOWNS):
+        alone = compute(s, START, END, by, tz=TZ, now=NOW)
+        assert [r.as_dict() for r in together[by]] == [r.as_dict() for r in alone], by
