@@ -237,14 +237,18 @@ def ensure_schema(engine: Engine, refill_terms: bool = False) -> None:
     Base.metadata.create_all(engine)  # new tables (with their indexes)
     with engine.begin() as conn:
         present = inspect(conn)
-        for table in Base.metadata.sorted_tables:  # new columns: the ones this schema gives a server default
+        for table in Base.metadata.sorted_tables:  # new columns: with their server default, or nullable
             have = {c["name"] for c in present.get_columns(table.name)}
             for column in table.columns:
-                if column.name not in have and column.server_default is not None:
-                    kind = column.type.compile(engine.dialect)
+                if column.name in have:
+                    continue
+                kind = column.type.compile(engine.dialect)
+                if column.server_default is not None:
                     default = column.server_default.arg  # type: ignore[attr-defined]
                     conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind} "
                                       f"NOT NULL DEFAULT '{default}'"))
+                elif column.nullable:  # e.g. incidents.problem_id: empty on every generated row
+                    conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
         for table in Base.metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
