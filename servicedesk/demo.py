@@ -54,6 +54,7 @@ from servicedesk.incidents.sla import DEFAULT_POLICY, SlaPolicy
 from servicedesk.incidents.workflow import IncidentStatus
 from servicedesk.org import services as org_services
 from servicedesk.org.models import MaintenanceGroup, ServiceStation, Zone
+from servicedesk.problems import outages
 from servicedesk.problems import services as problem_services
 from servicedesk.users.models import User
 from servicedesk.users.services import create_user, parse_role
@@ -163,13 +164,18 @@ def _load_problem(s: Session, loaded: Loaded) -> None:
     lead = loaded.users["lead.zhao"]
     problem = problem_services.create_problem(s, lead, {
         "title": "青山镇柳河村主干光缆中断（全村电视、宽带中断）", "service": "broadband",
-        "zone": village.zone.code if village.zone else None,
+        "zone": village.zone.code if village.zone else "LH-01",
         "description": "柳河村多户同时报障：电视无信号、宽带断网，集中在同一分纤箱下游。"})
     problem_services.update_problem(s, problem, lead, {
         "root_cause": "村口道路施工挖断主干光缆（24 芯），分纤箱下游全部中断。",
         "workaround": "告知用户为区域性故障、预计恢复时间；集客专线用户临时切换到备用路由。",
         "status": "known_error"})
     problem_services.add_incidents(s, problem, lead, [village.id])
+    now = utcnow()
+    outages.create_outage(s, lead, {
+        "title": "柳河村光缆抢修中", "problem_id": problem.id, "services": ["broadband", "cable_tv"],
+        "zones": ["LH-01"], "starts_at": village.created_at, "ends_at": now + timedelta(hours=3),
+        "message": "村口道路施工挖断主干光缆，工程师正在熔接抢修，电视和宽带预计 3 小时内恢复，无需重复报修。"})
     loaded.problem = problem.number or ""
 
 
@@ -418,7 +424,7 @@ def summary(loaded: Loaded) -> list[str]:
                      f"{sum(1 for i in history if i.tier > 1)} escalated.")
     if loaded.problem:
         lines.append(f"Problem {loaded.problem}: the village outage, a known error with its workaround, its report "
-                     "gathered (/desk/problems).")
+                     "gathered (/desk/problems), and its outage notice on the portal for 柳河村 (LH-01).")
     if loaded.reading:
         lines.append(f"Portal: {loaded.reading} searches over the last {READING_DAYS} days, with the articles "
                      "opened and the \"did this solve your problem?\" answers.")

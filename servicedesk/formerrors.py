@@ -43,6 +43,7 @@ CODE_MESSAGES: dict[str, Any] = {
     "incident_not_open": _l("An appointment is made while the incident is open (not resolved, closed or cancelled)."),
     "no_appointment": _l("There is no appointment to cancel."),
     "problem_resolved": _l("This problem is already resolved."),
+    "outage_ended": _l("This outage notice has already ended."),
     "solution_not_approved": _l("The problem's solution has not been approved by a technical lead."),
 }
 

@@ -15,6 +15,7 @@ from servicedesk.api import schemas as sch
 from servicedesk.api.common import commit, id_exists, page_args, session, user
 from servicedesk.api.contract import READ, WRITE, Input, Output, body, operation
 from servicedesk.incidents.services import NOTE_MAX, TITLE_MAX, _require_staff
+from servicedesk.problems import outages
 from servicedesk.problems import services as problems
 from servicedesk.problems.models import Problem as ProblemRow
 from servicedesk.problems.models import ProblemStatus
@@ -162,3 +163,77 @@ def resolve_problem(problem_id: int) -> dict[str, Any]:
     resolved = problems.resolve_problem(session(), problem, user(), data.note)
     commit()
     return {"problem": problems.problem_data(session(), problem), "resolved_incident_ids": [i.id for i in resolved]}
+
+
+class OutageInput(Input):
+    title: str = Field(min_length=1, max_length=200)
+    message: str | None = Field(None, max_length=outages.MESSAGE_MAX)
+    services: list[str] = Field(min_length=1, max_length=20, description="Service codes")
+    zones: list[str] = Field(min_length=1, max_length=200, description="Zone codes")
+    starts_at: datetime = Field(description="With its offset")
+    ends_at: datetime | None = Field(None, description="Expected end, after the start")
+    problem_id: int | None = Field(None, ge=1, description="The problem behind it: reports during the outage "
+                                                            "for its services and zones join it")
+
+
+class EndOutageInput(Input):
+    note: str | None = Field(None, max_length=NOTE_MAX, description="Optional; the body may be left out")
+
+
+class OutageOut(Output):
+    id: int
+    title: str
+    message: str
+    services: list[str]
+    zones: list[str]
+    starts_at: datetime
+    ends_at: datetime | None
+    ended_at: datetime | None
+    problem_id: int | None
+    created_at: datetime
+
+
+class OutageList(Output):
+    items: list[OutageOut] = Field(description="The notices in force, newest first")
+
+
+@bp.post("/outages")
+@operation("create_outage", tag="problems", summary="Announce an outage (staff)", body=OutageInput,
+           responses={201: OutageOut}, errors=WRITE,
+           description="The portal shows it to subscribers of those zones; a report made during the outage for one "
+                       "of its services and zones joins its problem.")
+def create_outage() -> tuple[dict[str, Any], int]:
+    data = body(OutageInput)
+    outage = outages.create_outage(session(), user(), data.model_dump())
+    commit()
+    return outages.outage_data(outage), 201
+
+
+@bp.get("/outages")
+@operation("list_outages", tag="problems", summary="The outage notices in force (staff)",
+           responses={200: OutageList}, errors=(401, 403))
+def list_outages() -> dict[str, Any]:
+    _require_staff(user(), "read outages")
+    return {"items": [outages.outage_data(o) for o in outages.active(session())]}
+
+
+@bp.get("/outages/<int:outage_id>")
+@operation("get_outage", tag="problems", summary="One outage notice (staff)", responses={200: OutageOut},
+           errors=READ)
+def get_outage(outage_id: int) -> dict[str, Any]:
+    _require_staff(user(), "read outages")
+    if not id_exists(outage_id):
+        raise NotFound("No such outage notice.")
+    return outages.outage_data(outages.get_outage(session(), outage_id))
+
+
+@bp.post("/outages/<int:outage_id>/end")
+@operation("end_outage", tag="problems", summary="Declare the outage over (staff)", body=EndOutageInput,
+           responses={200: OutageOut}, errors=WRITE, description="409 outage_ended when it already has.")
+def end_outage(outage_id: int) -> dict[str, Any]:
+    _require_staff(user(), "end outages")
+    if not id_exists(outage_id):
+        raise NotFound("No such outage notice.")
+    outage = outages.end_outage(session(), outages.get_outage(session(), outage_id), user())
+    commit()
+    return outages.outage_data(outage)

@@ -231,6 +231,9 @@ def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporte
         incident.status = IncidentStatus.ASSIGNED
         _record(s, incident, actor, "route", field="assignee", new=route.assignee.username,
                 note=f"{route.zone.name} ({route.zone.code})" if route.zone else "")
+    from servicedesk.problems.outages import join_outage  # problems build on these services
+
+    join_outage(s, incident, actor)  # reported during a known outage: it joins the outage's problem
     s.flush()
     return incident
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import login_user
 from flask_wtf.csrf import validate_csrf
@@ -27,6 +28,7 @@ from servicedesk.attachments import current_store
 from servicedesk.auth.forms import LoginForm
 from servicedesk.auth.setup import current, start_login_session
 from servicedesk.extensions import csrf, login_manager
+from servicedesk.incidents.models import Incident
 from servicedesk.incidents.services import DESCRIPTION_MAX, TITLE_MAX
 from servicedesk.org.models import Zone
 from servicedesk.portal import trail
@@ -35,6 +37,7 @@ from servicedesk.portal.forms import ReportForm
 from servicedesk.portal.messages import place_error
 from servicedesk.portal.photos import PHOTO_MAX_BYTES, Photo
 from servicedesk.portal.services import SAME_REPORT_WINDOW, new_report_token, report_defaults, report_fault
+from servicedesk.problems import outages
 from servicedesk.users.models import User
 from servicedesk.users.services import authenticate
 
@@ -153,7 +156,23 @@ def _send(form: ReportForm, user: User) -> Response:
         trail.note_report(incident.id, incident.number or "")
         flash(_("Thank you. Your report has been received as incident %(number)s.", number=incident.number),
               "success")
+        _tell_known_outage(incident)
     else:
         flash(_("This report had already been received as incident %(number)s; it was not sent twice.",
                 number=incident.number), "info")
     return redirect(url_for("portal.my_incident", incident_id=incident.id))
+
+
+def _tell_known_outage(incident: Incident) -> None:
+    """A report during a known outage of its service and zone: say so, with the expected end."""
+    zone = incident.zone.code if incident.zone is not None else None
+    found = outages.active(db.session(), zone=zone, service=incident.service) if zone else []
+    if found:
+        outage = found[0]
+        if outage.ends_at is not None:
+            flash(_("This is a known outage (%(title)s): we expect the service back by %(time)s. Your report is "
+                    "joined to it; you will be told when it is fixed.", title=outage.title,
+                    time=format_datetime(outage.ends_at, "short")), "info")
+        else:
+            flash(_("This is a known outage (%(title)s): the engineers are on it. Your report is joined to it; you "
+                    "will be told when it is fixed.", title=outage.title), "info")

@@ -63,3 +63,29 @@ class ProblemEvent(Base):
 
     problem: Mapped[Problem] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class Outage(Base):
+    """A notice of an outage (a cut fibre, a failed OLT, a planned cut-over): which services in which zones,
+    from when and until when it is expected to last, optionally the problem behind it. While it stands, the
+    portal shows it to the subscribers of those zones, and a report for one of its services there joins its
+    problem."""
+
+    __tablename__ = "outages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text, default="")
+    services: Mapped[list[str]]
+    zones: Mapped[list[str]]  # zone codes
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime | None]  # expected end; None: not known yet
+    ended_at: Mapped[datetime | None]  # declared over (or cancelled)
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("problems.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    problem: Mapped[Problem | None] = relationship()
+    created_by: Mapped[User] = relationship()
+
+    __table_args__ = (Index("ix_outages_ended_starts", "ended_at", "starts_at"),)

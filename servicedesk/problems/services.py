@@ -37,6 +37,16 @@ def _event(problem: Problem, actor: User | None, action: str, note: str = "") ->
     problem.updated_at = utcnow()
 
 
+def text_field(data: Mapping[str, Any], name: str, max_len: int, errors: dict[str, str], *,
+               required: bool = True) -> str:
+    """data[name] as clean text; a problem with it goes into errors (so a form names every field at once)."""
+    try:
+        return clean_text(data.get(name) or "", name, max_len=max_len, required=required)
+    except ValidationError as exc:
+        errors.update(exc.fields)
+        return ""
+
+
 def get_problem(s: Session, problem_id: int, *, for_update: bool = False) -> Problem:
     problem = s.get(Problem, problem_id, with_for_update=for_update or None)
     if problem is None:
@@ -47,15 +57,8 @@ def get_problem(s: Session, problem_id: int, *, for_update: bool = False) -> Pro
 def create_problem(s: Session, actor: User, data: Mapping[str, Any]) -> Problem:
     _require_staff(actor, "record problems")
     errors: dict[str, str] = {}
-    title = description = ""
-    try:
-        title = clean_text(data.get("title"), "title", max_len=TITLE_MAX)
-    except ValidationError as exc:
-        errors.update(exc.fields)
-    try:
-        description = clean_text(data.get("description") or "", "description", max_len=TEXT_MAX, required=False)
-    except ValidationError as exc:
-        errors.update(exc.fields)
+    title = text_field(data, "title", TITLE_MAX, errors)
+    description = text_field(data, "description", TEXT_MAX, errors, required=False)
     service = data.get("service")
     if service not in SERVICES:
         errors["service"] = "unknown service"

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from kb.errors import DomainError, ValidationError
@@ -181,3 +181,107 @@ def resolve(problem_id: int) -> Any:
     return _act(problem_id, ResolveForm(), "resolve_form", lambda p, f: problems.resolve_problem(
         db.session(), p, me(), f.note.data), _(
         "Problem resolved: its open incidents have the solution and wait for their reporters' confirmation."))
+
+
+@bp.app_template_global("outage_notices")
+def outage_notices() -> list[Any]:
+    """The outage notices in force that concern the visitor: those of the zones of a signed-in subscriber's
+    records, else (a visitor, or no zone on record) every notice in force, which names its zones."""
+    from flask_login import current_user
+
+    from servicedesk.org.models import Subscriber, Zone
+    from servicedesk.problems import outages
+
+    s = db.session()
+    found = outages.active(s)
+    if not found or not current_user.is_authenticated:
+        return found
+    zones = set(s.scalars(select(Zone.code).join(Subscriber, Subscriber.zone_id == Zone.id)
+                          .where(Subscriber.user_id == current_user.id)))
+    return [o for o in found if set(o.zones) & zones] if zones else found
+
+
+@bp.app_template_global("zone_names")
+def zone_names(codes: list[str]) -> str:
+    from servicedesk.org.models import Zone
+
+    names = dict(db.session().execute(select(Zone.code, Zone.name).where(Zone.code.in_(codes))).all())
+    return "、".join(names.get(c, c) for c in codes)
+
+
+class OutageForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Write a short title.")), Length(max=200)])
+    message = TextAreaField(_l("Message to subscribers"), validators=[Optional(), Length(max=2000)])
+    services = StringField(_l("Services"), validators=[DataRequired(_l("Give at least one service."))],
+                           description=_l("Service codes separated by spaces, e.g. broadband cable_tv"))
+    zones = StringField(_l("Zones"), validators=[DataRequired(_l("Give at least one zone."))],
+                        description=_l("Zone codes separated by spaces, e.g. QS-01 QS-02"))
+    starts_at = DateTimeLocalField(_l("Since"), validators=[DataRequired(_l("Give the start."))])
+    ends_at = DateTimeLocalField(_l("Expected back by"), validators=[Optional()])
+    problem = SelectField(_l("Problem behind it"), validators=[Optional()])
+
+
+def _problem_choices() -> list[tuple[str, str]]:
+    rows = db.session().execute(select(Problem.id, Problem.number, Problem.title)
+                                .where(Problem.status.in_([ProblemStatus.OPEN, ProblemStatus.KNOWN_ERROR]))
+                                .order_by(Problem.id.desc()).limit(100)).all()
+    return [("", str(_l("None")))] + [(str(i), f"{n} {t}") for i, n, t in rows]
+
+
+def _outage_page(form: OutageForm | None = None, status: int = 200) -> Any:
+    from servicedesk.problems import outages
+
+    form = form or OutageForm(formdata=None)
+    form.problem.choices = _problem_choices()
+    return render_template("problems/outages.html", outages=outages.active(db.session()), form=form,
+                           end_form=FlaskForm(formdata=None)), status
+
+
+@bp.get("/desk/outages")
+@roles_required(*STAFF)
+def outage_list() -> Any:
+    return _outage_page()
+
+
+@bp.post("/desk/outages")
+@roles_required(*STAFF)
+def create_outage() -> Any:
+    from servicedesk.incidents.views import aware
+    from servicedesk.problems import outages
+
+    form = OutageForm()
+    form.problem.choices = _problem_choices()
+    if not form.validate_on_submit():
+        return _outage_page(form, 400)
+    try:
+        outages.create_outage(db.session(), me(), {
+            "title": form.title.data, "message": form.message.data,
+            "services": (form.services.data or "").split(), "zones": (form.zones.data or "").split(),
+            "starts_at": aware(form.starts_at.data), "ends_at": aware(form.ends_at.data),
+            "problem_id": form.problem.data or None})
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        attach_domain_error(form, exc, aliases={"problem_id": "problem"})
+        return _outage_page(form, exc.status)
+    flash(_("Outage notice published: the portal shows it to the subscribers of those zones."), "success")
+    return redirect(url_for(".outage_list"))
+
+
+@bp.post("/desk/outages/<int:outage_id>/end")
+@roles_required(*STAFF)
+def end_outage(outage_id: int) -> Any:
+    from servicedesk.problems import outages
+
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return _outage_page(status=400)
+    try:
+        outages.end_outage(db.session(), outages.get_outage(db.session(), outage_id), me())
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(domain_message(exc), "error")
+        return _outage_page(status=exc.status)
+    flash(_("Outage notice ended."), "success")
+    return redirect(url_for(".outage_list"))

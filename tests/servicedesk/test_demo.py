@@ -311,3 +311,7 @@ def test_the_village_outage_is_one_problem(s: Session, loaded: list[str]) -> Non
     gathered = s.scalars(select(Incident).where(Incident.problem_id == problem.id)).all()
     assert [i.title for i in gathered] == ["电视没信号，宽带也上不了网，全村好像都这样"]
     assert any(line.startswith(f"Problem {problem.number}") for line in loaded)
+    from servicedesk.problems import outages
+
+    [notice] = outages.active(s, zone="LH-01", service="broadband")
+    assert notice.problem_id == problem.id and notice.ends_at is not None
