@@ -57,6 +57,16 @@ def test_admin_menu_one_row_and_manage_menu(browser: Any, desk: dict[str, Any]) 
             admin.close()
 
 
+def test_a_leads_bar_keeps_to_one_row_in_english(browser: Any, desk: dict[str, Any]) -> None:
+    lead = Person(browser, desk["url"], "nav-lead", locale="en")
+    try:
+        lead.log_in(desk["lead"], desk["password"])
+        lead.page.goto("/desk/incidents")
+        assert _bar_rows(lead.page) == 1, "a lead's navigation wraps at 1366 px"
+    finally:
+        lead.close()
+
+
 def test_subscriber_sees_no_manage_menu(browser: Any, desk: dict[str, Any]) -> None:
     visitor = Person(browser, desk["url"], "nav-visitor")
     try:
