@@ -190,7 +190,7 @@ def judge(s: Session, incident: Incident) -> Judged:
     arrived = incident.field_work.arrived_at if incident.field_work is not None else None
     in_window: bool | None = None
     if arrived is not None:
-        standing = [w for w in windows if w.made_at <= arrived and (w.ended_at is None or w.ended_at > arrived)
-                    and not w.cancel_reason]
+        # The window in force at arrival (a window cancelled or moved after the arrival still counts).
+        standing = [w for w in windows if w.made_at <= arrived and (w.ended_at is None or w.ended_at > arrived)]
         in_window = bool(standing) and standing[0].starts_at <= arrived <= standing[0].ends_at
     return Judged(agreed, in_window)

@@ -203,3 +203,66 @@ def test_two_agents_booking_at_once_one_wins(committed: Callable[[], Session]) -
         IncidentEvent.incident_id == incident_id, IncidentEvent.field == "appointment"))
     assert events == 1
     assert datetime.now(UTC)  # the race ran against the real clock
+
+
+def test_the_promises_are_counted_over_the_dispatch_period(s, agent, engineer, subscriber):
+    from servicedesk.incidents.appointments import count_promises
+    on_time = factories.incident(agent, reporter=subscriber)
+    svc.assign_incident(s, on_time, agent, engineer)
+    appt = booking.book(s, on_time, agent, _window(1, 2))
+    on_time.field_work = FieldWork(arrived_at=appt.starts_at + timedelta(minutes=5))
+    late = factories.incident(agent, reporter=subscriber)
+    svc.assign_incident(s, late, agent, engineer)
+    for ev in late.events:
+        ev.at = ev.at - timedelta(hours=2)
+    s.flush()
+    booking.book(s, late, agent, _window())
+    factories.incident(agent, reporter=subscriber)  # never dispatched: not counted
+    s.flush()
+    now = utcnow()
+    counts = count_promises(s, now - timedelta(hours=3), now + timedelta(minutes=1))
+    assert (counts.agreed_in_time.kept, counts.agreed_in_time.missed) == (1, 1)
+    assert counts.agreed_in_time.rate == 0.5
+    assert (counts.arrived_in_window.kept, counts.arrived_in_window.pending) == (1, 1)
+    # A period before both dispatches counts nothing.
+    empty = count_promises(s, now - timedelta(days=2), now - timedelta(days=1))
+    assert empty.agreed_in_time.judged == 0 and empty.agreed_in_time.rate is None
+
+
+def test_a_window_cancelled_after_the_arrival_still_judges_the_arrival(s, agent, engineer, subscriber):
+    inc = factories.incident(agent, reporter=subscriber)
+    svc.assign_incident(s, inc, agent, engineer)
+    appt = booking.book(s, inc, agent, _window(-0.1, 2))  # agreed on the phone, started a few minutes ago
+    appt.made_at = utcnow() - timedelta(minutes=1)
+    inc.field_work = FieldWork(arrived_at=utcnow())
+    s.flush()
+    booking.cancel(s, inc, agent, "the subscriber asked to stop after the visit")
+    assert booking.judge(s, inc).arrived_in_window is True
+
+
+def test_a_subscriber_with_mail_gets_the_window_by_mail_in_their_language(app, s, agent, engineer):
+    from servicedesk.notify.services import local_time
+    from tests.servicedesk.notify.receivers import smtp_server
+    reporter = factories.user(Role.USER, "amy.li", email="amy.li@example.cn", locale="en")
+    inc = factories.incident(agent, reporter=reporter)
+    svc.assign_incident(s, inc, agent, engineer)
+    with smtp_server() as (box, port):
+        app.config["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
+        appt = booking.book(s, inc, agent, _window())
+        s.commit()
+        deliver_due()
+    texts = [t for t in box.texts() if "amy.li@example.cn" in t and "ppointment" in t]
+    assert texts, box.texts()
+    assert inc.number in texts[0] and "13912345678" in texts[0]
+    assert local_time(appt.starts_at) in texts[0]
+
+
+def test_the_card_shows_why_a_window_was_moved(app, s, agent, engineer, subscriber):
+    inc = factories.incident(agent, reporter=subscriber)
+    svc.assign_incident(s, inc, agent, engineer)
+    booking.book(s, inc, agent, _window(2, 2))
+    booking.book(s, inc, agent, {**_window(5, 2), "reason": "用户临时外出"})
+    s.commit()
+    page = login_client(app, agent).get(f"/desk/incidents/{inc.id}").get_data(as_text=True)
+    card = page.split('id="appointment"')[1]
+    assert "改约原因" in card and "用户临时外出" in card and "历次预约" in card
