@@ -66,6 +66,11 @@ def default_config() -> dict[str, Any]:
         "CALLBACK_UNREACHABLE_HOURS": float(os.environ.get("CALLBACK_UNREACHABLE_HOURS", 48)),
         # 预约: the operators promise to agree a visit window within this many minutes of dispatch.
         "APPOINTMENT_WITHIN_MINUTES": int(os.environ.get("APPOINTMENT_WITHIN_MINUTES", 30)),
+        # Problem candidates: this many reports of one service in one zone within these minutes.
+        "PROBLEM_CLUSTER_COUNT": int(os.environ.get("PROBLEM_CLUSTER_COUNT", 5)),
+        "PROBLEM_CLUSTER_MINUTES": int(os.environ.get("PROBLEM_CLUSTER_MINUTES", 30)),
+        # Change freezes: "YYYY-MM-DD/YYYY-MM-DD" periods, comma-separated (only emergency changes then).
+        "CHANGE_FREEZES": os.environ.get("CHANGE_FREEZES", ""),
         "JSON_SORT_KEYS": False,
         # Shared between processes and nodes (token-use stamps, login throttling); in-process without it.
         "REDIS_URL": os.environ.get("REDIS_URL", ""),

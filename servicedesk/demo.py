@@ -44,6 +44,7 @@ from servicedesk.demo_content import (
 from servicedesk.demo_history import DAYS as HISTORY_DAYS
 from servicedesk.demo_history import HistoryIncident, HistoryPlayer, generate
 from servicedesk.demo_org import PAYING, STATIONS, STORY_ACCOUNTS, SUBSCRIBERS, ZONES
+from servicedesk.demo_problems import load_problems
 from servicedesk.demo_reading import DAYS as READING_DAYS
 from servicedesk.demo_reading import play_reading
 from servicedesk.figures.subscribers import replace_month
@@ -152,6 +153,7 @@ def load_demo(s: Session) -> list[str]:
         _attach_story_subscribers(s, loaded)
         _store_subscriber_counts(s, clock, loaded)
         _load_problem(s, loaded)
+        load_problems(s, loaded.users, loaded.articles)  # a scheduled cut-over and an overlapping standard change
     s.flush()
     return summary(loaded)
 

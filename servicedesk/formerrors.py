@@ -44,6 +44,11 @@ CODE_MESSAGES: dict[str, Any] = {
     "no_appointment": _l("There is no appointment to cancel."),
     "problem_resolved": _l("This problem is already resolved."),
     "outage_ended": _l("This outage notice has already ended."),
+    "no_cluster": _l("These reports no longer form a cluster: they may already be in a problem."),
+    "own_change": _l("A change is approved by a lead or an administrator other than its requester."),
+    "frozen_period": _l("The window falls in a change freeze; only an emergency change may."),
+    "change_not_ended": _l("The change has not ended yet: review it once it is completed, failed or rolled back."),
+    "already_linked_change": _l("This incident is already linked to another change."),
     "solution_not_approved": _l("The problem's solution has not been approved by a technical lead."),
 }
 

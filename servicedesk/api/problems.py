@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from flask import request
 from pydantic import Field
+from sqlalchemy import select
 
 from kb.errors import NotFound, ValidationError
 from kb.models import Article
+from kb.vocabulary import SERVICES
 from servicedesk.api import bp
 from servicedesk.api import schemas as sch
 from servicedesk.api.common import commit, id_exists, page_args, session, user
 from servicedesk.api.contract import READ, WRITE, Input, Output, body, operation
 from servicedesk.incidents.services import NOTE_MAX, TITLE_MAX, _require_staff
-from servicedesk.problems import outages
+from servicedesk.org.models import Zone
+from servicedesk.problems import candidates, outages
 from servicedesk.problems import services as problems
 from servicedesk.problems.models import Problem as ProblemRow
 from servicedesk.problems.models import ProblemStatus
@@ -64,6 +67,8 @@ class ProblemOut(Output):
 
 class ProblemQuery(sch.Paged):
     status: ProblemStatus | None = None
+    service: str | None = Field(None, description="A service code")
+    zone: str | None = Field(None, max_length=40, description="A zone code")
 
 
 class ProblemPage(sch.Page):
@@ -103,9 +108,16 @@ def list_problems() -> dict[str, Any]:
     status = request.args.get("status") or None
     if status is not None and status not in {st.value for st in ProblemStatus}:
         errors["status"] = "unknown status"
+    service = request.args.get("service") or None
+    if service is not None and service not in SERVICES:
+        errors["service"] = "unknown service"
+    zone = request.args.get("zone") or None
+    if zone is not None and len(zone) > 40:
+        errors["zone"] = "too long"
     if errors:
         raise ValidationError("Bad query values.", fields=errors)
-    rows, total = problems.list_problems(session(), status=status, limit=per_page, offset=(page - 1) * per_page)
+    rows, total = problems.list_problems(session(), status=status, service=service, zone=zone, limit=per_page,
+                                         offset=(page - 1) * per_page)
     return {"items": [problems.problem_data(session(), p) for p in rows], "total": total, "page": page,
             "per_page": per_page}
 
@@ -189,12 +201,46 @@ class OutageOut(Output):
     starts_at: datetime
     ends_at: datetime | None
     ended_at: datetime | None
+    cancelled_at: datetime | None
     problem_id: int | None
     created_at: datetime
 
 
 class OutageList(Output):
-    items: list[OutageOut] = Field(description="The notices in force, newest first")
+    items: list[OutageOut] = Field(description="The notices asked for (by default those in force), newest first")
+
+
+class OutageQuery(sch.Query):
+    state: Literal["active", "upcoming", "ended", "all"] = Field(
+        "active", description="active: in force now (the default); upcoming: announced, not started; ended; all")
+
+
+class OutagePatch(Input):
+    ends_at: datetime | None = Field(None, description="A new expected end, after the start")
+    action: Literal["end", "cancel"] | None = Field(
+        None, description="end: the outage is over; cancel: the notice is withdrawn (it was a mistake)")
+
+
+class CandidateOut(Output):
+    zone: str
+    zone_name: str
+    service: str
+    count: int
+    first_at: datetime
+    last_at: datetime
+    incident_ids: list[int]
+
+
+class CandidateList(Output):
+    items: list[CandidateOut] = Field(description="Clusters of open reports no problem gathers, biggest first")
+    count: int = Field(description="PROBLEM_CLUSTER_COUNT: reports that make a cluster")
+    minutes: int = Field(description="PROBLEM_CLUSTER_MINUTES: within this many minutes")
+
+
+class CandidateInput(Input):
+    zone: str = Field(min_length=1, max_length=40, description="The cluster's zone code")
+    service: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=1, max_length=TITLE_MAX)
 
 
 @bp.post("/outages")
@@ -210,11 +256,58 @@ def create_outage() -> tuple[dict[str, Any], int]:
 
 
 @bp.get("/outages")
-@operation("list_outages", tag="problems", summary="The outage notices in force (staff)",
-           responses={200: OutageList}, errors=(401, 403))
+@operation("list_outages", tag="problems", summary="Outage notices, by default those in force (staff)",
+           query=OutageQuery, responses={200: OutageList}, errors=(400, 401, 403))
 def list_outages() -> dict[str, Any]:
     _require_staff(user(), "read outages")
-    return {"items": [outages.outage_data(o) for o in outages.active(session())]}
+    state = request.args.get("state") or "active"
+    if state not in ("active", "upcoming", "ended", "all"):
+        raise ValidationError("Bad query values.", fields={"state": "active, upcoming, ended or all"})
+    return {"items": [outages.outage_data(o) for o in outages.list_outages(session(), state=state)]}
+
+
+@bp.patch("/outages/<int:outage_id>")
+@operation("update_outage", tag="problems", summary="Move the expected end, end or cancel a notice (staff)",
+           body=OutagePatch, responses={200: OutageOut}, errors=WRITE,
+           description="409 outage_ended when the notice has already ended; 400 when the end is not after the start.")
+def update_outage(outage_id: int) -> dict[str, Any]:
+    data = body(OutagePatch)
+    _require_staff(user(), "update outages")
+    if not id_exists(outage_id):
+        raise NotFound("No such outage notice.")
+    outage = outages.get_outage(session(), outage_id, for_update=True)
+    outages.update_outage(session(), outage, user(), data.model_dump(exclude_unset=True))
+    commit()
+    return outages.outage_data(outage)
+
+
+@bp.get("/problems/candidates")
+@operation("list_problem_candidates", tag="problems", summary="Clusters of reports that suggest a problem (staff)",
+           responses={200: CandidateList}, errors=(401, 403))
+def list_problem_candidates() -> dict[str, Any]:
+    _require_staff(user(), "read problems")
+    rules = candidates.settings()
+    return {"items": [{"zone": c.zone.code, "zone_name": c.zone.name, "service": c.service, "count": c.count,
+                       "first_at": c.first_at.isoformat(), "last_at": c.last_at.isoformat(),
+                       "incident_ids": [i.id for i in c.incidents]}
+                      for c in candidates.candidates(session(), rules=rules)],
+            "count": rules.count, "minutes": rules.minutes}
+
+
+@bp.post("/problems/candidates")
+@operation("open_problem_from_candidate", tag="problems", summary="Open a problem with a cluster's incidents (staff)",
+           body=CandidateInput, responses={201: ProblemOut}, errors=WRITE,
+           description="409 no_cluster when the reports are no longer a cluster; 409 already_in_problem when one of "
+                       "them was gathered meanwhile.")
+def open_problem_from_candidate() -> tuple[dict[str, Any], int]:
+    data = body(CandidateInput)
+    _require_staff(user(), "record problems")
+    zone = session().scalar(select(Zone).where(Zone.code == data.zone))
+    if zone is None:
+        raise NotFound("No such zone.", fields={"zone": "unknown zone"})
+    problem = problems.open_from_cluster(session(), user(), zone.id, data.service, data.title)
+    commit()
+    return problems.problem_data(session(), problem), 201
 
 
 @bp.get("/outages/<int:outage_id>")

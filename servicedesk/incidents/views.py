@@ -53,6 +53,8 @@ TAB_LABELS: dict[str, Any] = {
     "all": _l("Everything"),
 }
 EVENT_LABELS: dict[str, Any] = {
+    "join_problem": _l("Gathered into a problem"),
+    "known_outage": _l("Reported during a known outage"),
     "create": _l("Reported"),
     "assign": _l("Assigned"),
     "start": _l("Work started"),

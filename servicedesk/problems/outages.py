@@ -83,17 +83,56 @@ def create_outage(s: Session, actor: User, data: Mapping[str, Any]) -> Outage:
     return outage
 
 
-def end_outage(s: Session, outage: Outage, actor: User) -> Outage:
+def end_outage(s: Session, outage: Outage, actor: User, *, cancel: bool = False) -> Outage:
+    """Declares the outage over (or withdraws a mistaken notice: cancel); 409 outage_ended when it already is."""
     _require_staff(actor, "end outages")
     if outage.ended_at is not None:
         raise Conflict("This outage notice has already ended.", code="outage_ended")
     outage.ended_at = utcnow()
+    if cancel:
+        outage.cancelled_at = outage.ended_at
     s.flush()
     return outage
 
 
-def get_outage(s: Session, outage_id: int) -> Outage:
-    outage = s.get(Outage, outage_id)
+def update_outage(s: Session, outage: Outage, actor: User, data: Mapping[str, Any]) -> Outage:
+    """A new expected end ("ends_at", after the start), and/or "action": "end" or "cancel"."""
+    _require_staff(actor, "update outages")
+    if outage.ended_at is not None:
+        raise Conflict("This outage notice has already ended.", code="outage_ended")
+    errors: dict[str, str] = {}
+    action = data.get("action")
+    if action not in (None, "", "end", "cancel"):
+        errors["action"] = "end or cancel"
+    if "ends_at" in data and data["ends_at"] is not None:
+        ends = _when(data["ends_at"], "ends_at", errors, required=True)
+        if ends is not None and ends <= outage.starts_at:
+            errors["ends_at"] = "after the start"
+        elif ends is not None:
+            outage.ends_at = ends
+    if errors:
+        first = next(iter(errors))
+        raise ValidationError(f"Please correct the outage notice ({first}: {errors[first]}).", fields=errors)
+    if action in ("end", "cancel"):
+        end_outage(s, outage, actor, cancel=action == "cancel")
+    s.flush()
+    return outage
+
+
+def list_outages(s: Session, *, state: str = "active", limit: int = 100) -> list[Outage]:
+    """The notices in force ("active"), those not yet started ("upcoming"), or all of them newest first."""
+    if state == "active":
+        return active(s)[:limit]
+    query = select(Outage)
+    if state == "upcoming":
+        query = query.where(Outage.ended_at.is_(None), Outage.starts_at > utcnow())
+    elif state == "ended":
+        query = query.where(Outage.ended_at.is_not(None))
+    return list(s.scalars(query.order_by(Outage.starts_at.desc(), Outage.id.desc()).limit(limit)))
+
+
+def get_outage(s: Session, outage_id: int, *, for_update: bool = False) -> Outage:
+    outage = s.get(Outage, outage_id, with_for_update=for_update or None)
     if outage is None:
         raise NotFound("No such outage notice.")
     return outage
@@ -111,8 +150,15 @@ def active(s: Session, *, at: datetime | None = None, zone: str | None = None,
 
 
 def join_outage(s: Session, incident: Incident, actor: User) -> Outage | None:
-    """A report made during an outage for one of its services in one of its zones joins the outage's problem
-    (recorded in its history); returns the outage, or None."""
+    """What a new report sets off in problem management (create_incident calls it once, in its transaction).
+
+    A report made during an outage for one of its services in one of its zones joins the outage's problem at
+    once (recorded in its history as join_problem); when the outage has no problem, no problem is made: the
+    report is only tagged with the outage (known_outage in its history). Returns the outage, or None.
+    A report that joins nothing may make its zone's and service's reports a cluster: the group leader is
+    told (servicedesk.problems.candidates.note_report)."""
+    from servicedesk.problems.candidates import note_report
+
     if incident.zone is None:
         return None
     for outage in active(s, zone=incident.zone.code, service=incident.service):
@@ -120,12 +166,16 @@ def join_outage(s: Session, incident: Incident, actor: User) -> Outage | None:
             incident.problem_id = outage.problem.id
             _record(s, incident, actor, "join_problem", field="problem", new=outage.problem.number,
                     note=outage.title)
+        else:
+            _record(s, incident, actor, "known_outage", field="outage", new=str(outage.id), note=outage.title)
         return outage
+    note_report(s, incident)
     return None
 
 
 def outage_data(o: Outage) -> dict[str, Any]:
     return {"id": o.id, "title": o.title, "message": o.message, "services": o.services, "zones": o.zones,
             "starts_at": o.starts_at.isoformat(), "ends_at": o.ends_at.isoformat() if o.ends_at else None,
-            "ended_at": o.ended_at.isoformat() if o.ended_at else None, "problem_id": o.problem_id,
+            "ended_at": o.ended_at.isoformat() if o.ended_at else None,
+            "cancelled_at": o.cancelled_at.isoformat() if o.cancelled_at else None, "problem_id": o.problem_id,
             "created_at": o.created_at.isoformat()}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from kb.errors import Conflict, NotFound, ValidationError
@@ -113,7 +113,7 @@ def add_incidents(s: Session, problem: Problem, actor: User, incident_ids: Itera
     if not ids or len(ids) > MAX_LINK:
         raise ValidationError(f"Give 1 to {MAX_LINK} incident ids.", fields={"incident_ids": "1 to 200 ids"})
     incidents = list(s.scalars(select(Incident).where(Incident.id.in_(ids)).order_by(Incident.id)
-                               .with_for_update()))
+                               .with_for_update().execution_options(populate_existing=True)))
     missing = sorted(set(ids) - {i.id for i in incidents})
     if missing:
         raise ValidationError(f"No such incident: {missing[0]}.", fields={"incident_ids": f"unknown {missing[0]}"})
@@ -164,7 +164,8 @@ def resolve_problem(s: Session, problem: Problem, actor: User, note: object) -> 
     resolved = []
     for incident in s.scalars(select(Incident).where(Incident.problem_id == problem.id,
                                                      Incident.status.in_([st.value for st in OPEN_STATES]))
-                              .order_by(Incident.id).with_for_update()):
+                              .order_by(Incident.id).with_for_update()
+                              .execution_options(populate_existing=True)):
         incident_services.link_solution(s, incident, actor, solution)
         incident_services.resolve_incident(s, incident, actor, f"{problem.number}: {text}")
         resolved.append(incident)
@@ -192,11 +193,47 @@ def problem_data(s: Session, problem: Problem) -> dict[str, Any]:
             "resolved_at": problem.resolved_at.isoformat() if problem.resolved_at else None}
 
 
-def list_problems(s: Session, *, status: str | None = None, limit: int = 50,
-                  offset: int = 0) -> tuple[list[Problem], int]:
+def list_problems(s: Session, *, status: str | None = None, service: str | None = None, zone: str | None = None,
+                  limit: int = 50, offset: int = 0) -> tuple[list[Problem], int]:
+    """Problems newest first, of a status, a service and a zone (its code) when given."""
     query = select(Problem)
     if status:
         query = query.where(Problem.status == status)
+    if service:
+        query = query.where(Problem.service == service)
+    if zone:
+        query = query.join(Zone, Zone.id == Problem.zone_id).where(Zone.code == zone)
     total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(s.scalars(query.order_by(Problem.id.desc()).limit(limit).offset(offset)))
     return rows, int(total)
+
+
+def open_from_cluster(s: Session, actor: User, zone_id: int, service: str, title: str) -> Problem:
+    """The candidates page's one step: a problem for the zone and service with the cluster's incidents
+    gathered. 409 no_cluster when the cluster is gone (gathered by someone else, or past its window)."""
+    from servicedesk.problems.candidates import cluster_of
+
+    _require_staff(actor, "record problems")
+    zone = s.get(Zone, zone_id) if 0 < zone_id < 2**31 else None
+    if zone is None or service not in SERVICES:
+        raise NotFound("No such zone or service.")
+    incidents = cluster_of(s, zone.id, service)
+    if not incidents:
+        raise Conflict("These reports are no longer a cluster (already gathered, or older than the window).",
+                       code="no_cluster")
+    problem = create_problem(s, actor, {"title": title, "service": service, "zone": zone.code,
+                                        "description": ", ".join(i.number or str(i.id) for i in incidents)})
+    add_incidents(s, problem, actor, [i.id for i in incidents])
+    return problem
+
+
+def known_errors_for(s: Session, incident: Incident, *, limit: int = 3) -> list[Problem]:
+    """The known errors whose workaround an agent may offer on this open incident: those of its service in its
+    zone (or with no zone: anywhere), newest first. The incident's own problem included."""
+    if incident.status not in OPEN_STATES:
+        return []
+    zone = Problem.zone_id.is_(None) if incident.zone_id is None else or_(Problem.zone_id.is_(None),
+                                                                          Problem.zone_id == incident.zone_id)
+    return list(s.scalars(select(Problem).where(Problem.status == ProblemStatus.KNOWN_ERROR,
+                                                Problem.service == incident.service, zone)
+                          .order_by(Problem.id.desc()).limit(limit)))

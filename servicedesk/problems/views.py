@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -16,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from kb.errors import DomainError, ValidationError
 from kb.models import Article, ArticleRevision
+from kb.vocabulary import SERVICES
 from kb.workflow import ArticleStatus, ArticleType
 from servicedesk import db
 from servicedesk.auth.setup import STAFF, roles_required
@@ -96,10 +98,13 @@ def _page(problem: Problem, status: int = 200, **given: FlaskForm) -> Any:
 @roles_required(*STAFF)
 def problem_list(form: ProblemForm | None = None, status: int = 200) -> Any:
     wanted = request.args.get("status") or None
+    service = request.args.get("service") or None
+    zone = (request.args.get("zone") or "").strip()[:40] or None
     rows, total = problems.list_problems(db.session(), status=wanted if wanted in STATUS_LABELS else None,
-                                         limit=100)
+                                         service=service if service in SERVICES else None, zone=zone, limit=100)
     return render_template("problems/list.html", problems=rows, total=total, form=form or ProblemForm(formdata=None),
-                           status_labels=STATUS_LABELS, wanted=wanted), status
+                           status_labels=STATUS_LABELS, wanted=wanted, service=service, zone=zone,
+                           services=service_choices(_l("Any service"))), status
 
 
 @bp.post("/desk/problems")
@@ -119,6 +124,63 @@ def create() -> Any:
         return problem_list(form, exc.status)
     flash(_("Problem %(number)s recorded.", number=problem.number), "success")
     return redirect(url_for(".detail", problem_id=problem.id))
+
+
+@bp.get("/desk/problems/candidates")
+@roles_required(*STAFF)
+def candidate_list(status: int = 200) -> Any:
+    """Clusters of reports (one service, one zone, PROBLEM_CLUSTER_COUNT within PROBLEM_CLUSTER_MINUTES) that
+    no problem gathers yet; the leader's notice links here."""
+    from servicedesk.problems import candidates
+
+    rules = candidates.settings()
+    return render_template("problems/candidates.html", candidates=candidates.candidates(db.session(), rules=rules),
+                           weak=candidates.weak_solutions(db.session()), rules=rules,
+                           form=FlaskForm(formdata=None)), status
+
+
+@bp.post("/desk/problems/candidates")
+@roles_required(*STAFF)
+def open_candidate() -> Any:
+    from kb.vocabulary import service_label
+    from servicedesk.org.models import Zone
+
+    form = FlaskForm()
+    zone_id, service = request.form.get("zone_id", ""), request.form.get("service", "")
+    if not form.validate_on_submit() or not zone_id.isdigit():
+        flash(_("The form has expired; please try again."), "error")
+        return candidate_list(400)
+    s = db.session()
+    zone = s.get(Zone, int(zone_id)) if len(zone_id) < 10 else None
+    title = _("%(service)s outage in %(zone)s", service=service_label(service, str(get_locale())),
+              zone=zone.name if zone else "")
+    try:
+        problem = problems.open_from_cluster(s, me(), int(zone_id) if zone else 0, service, title)
+        s.commit()
+    except DomainError as exc:
+        s.rollback()
+        flash(domain_message(exc), "error")
+        return candidate_list(exc.status)
+    flash(_("Problem %(number)s recorded with its incidents.", number=problem.number), "success")
+    return redirect(url_for(".detail", problem_id=problem.id))
+
+
+@bp.app_template_global("known_error_hints")
+def known_error_hints(incident: Incident) -> list[Problem]:
+    """For the staff incident page (templates/problems/_known_error_hint.html): the known errors of the
+    incident's service and zone whose workaround the agent may offer."""
+    return problems.known_errors_for(db.session(), incident)
+
+
+@bp.app_template_global("problem_links")
+def problem_links(incident: Incident) -> dict[str, Any]:
+    """For the staff incident page (templates/problems/_incident_links.html): the problem the incident belongs
+    to and the change that caused it, if any."""
+    from servicedesk.problems import changes
+
+    s = db.session()
+    return {"problem": s.get(Problem, incident.problem_id) if incident.problem_id else None,
+            "change": changes.change_of(s, incident.id)}
 
 
 @bp.get("/desk/problems/<int:problem_id>")
@@ -233,7 +295,8 @@ def _outage_page(form: OutageForm | None = None, status: int = 200) -> Any:
 
     form = form or OutageForm(formdata=None)
     form.problem.choices = _problem_choices()
-    return render_template("problems/outages.html", outages=outages.active(db.session()), form=form,
+    return render_template("problems/outages.html", outages=outages.active(db.session()),
+                           upcoming=outages.list_outages(db.session(), state="upcoming"), form=form,
                            end_form=FlaskForm(formdata=None)), status
 
 
@@ -271,17 +334,31 @@ def create_outage() -> Any:
 @bp.post("/desk/outages/<int:outage_id>/end")
 @roles_required(*STAFF)
 def end_outage(outage_id: int) -> Any:
+    return _end(outage_id, cancel=False)
+
+
+@bp.post("/desk/outages/<int:outage_id>/cancel")
+@roles_required(*STAFF)
+def cancel_outage(outage_id: int) -> Any:
+    return _end(outage_id, cancel=True)
+
+
+def _end(outage_id: int, *, cancel: bool) -> Any:
     from servicedesk.problems import outages
 
     form = FlaskForm()
     if not form.validate_on_submit():
         return _outage_page(status=400)
     try:
-        outages.end_outage(db.session(), outages.get_outage(db.session(), outage_id), me())
+        outages.end_outage(db.session(), outages.get_outage(db.session(), outage_id, for_update=True), me(),
+                           cancel=cancel)
         db.session.commit()
     except DomainError as exc:
         db.session.rollback()
         flash(domain_message(exc), "error")
         return _outage_page(status=exc.status)
-    flash(_("Outage notice ended."), "success")
+    flash(_("Outage notice withdrawn.") if cancel else _("Outage notice ended."), "success")
     return redirect(url_for(".outage_list"))
+
+
+from servicedesk.problems import change_views  # noqa: E402, F401  (the change pages join this blueprint)

@@ -100,3 +100,65 @@ def test_the_api_and_the_staff_page(app, s, agent, subscriber, village):
     again = client.post(f"/api/v1/outages/{oid}/end")
     assert again.status_code == 409 and error_of(again)["code"] == "outage_ended"
     assert client.get("/api/v1/outages").get_json()["items"] == []
+
+
+def test_a_report_during_an_outage_with_no_problem_is_only_tagged(app, s, agent, subscriber, village):
+    outage = _notice(s, agent)
+    inside = factories.incident(agent, reporter=subscriber, zone="QS-01")
+    assert inside.problem_id is None  # no problem is made for it
+    [tag] = [e for e in inside.events if e.action == "known_outage"]
+    assert tag.new == str(outage.id) and tag.note == "柳河村主干光缆中断"
+    before = factories.incident(agent, reporter=subscriber, zone="QS-02")
+    assert "known_outage" not in [e.action for e in before.events]
+
+
+def test_a_notice_not_yet_started_or_ended_changes_nothing(s, agent, subscriber, village):
+    problem = problems.create_problem(s, agent, {"title": "计划割接", "service": "broadband", "zone": "QS-01"})
+    later = _notice(s, agent, problem, starts_at=utcnow() + timedelta(hours=1),
+                    ends_at=utcnow() + timedelta(hours=3))
+    assert factories.incident(agent, reporter=subscriber, zone="QS-01").problem_id is None
+    assert outages.list_outages(s, state="upcoming") == [later] and outages.active(s) == []
+    now = _notice(s, agent, problem)
+    outages.end_outage(s, now, agent)
+    assert factories.incident(agent, reporter=subscriber, zone="QS-01").problem_id is None
+
+
+def test_patch_moves_the_end_ends_or_withdraws(app, s, agent, village):
+    s.commit()
+    client = login_client(app, agent)
+    starts = utcnow() - timedelta(minutes=5)
+    oid = client.post("/api/v1/outages", json={"title": "青山镇区停电", "services": ["broadband"], "zones": ["QS-02"],
+                                               "starts_at": starts.isoformat()}).get_json()["id"]
+    early = client.patch(f"/api/v1/outages/{oid}", json={"ends_at": (starts - timedelta(hours=1)).isoformat()})
+    assert early.status_code == 400 and "ends_at" in error_of(early)["fields"]
+    later = (starts + timedelta(hours=6)).isoformat()
+    moved = client.patch(f"/api/v1/outages/{oid}", json={"ends_at": later})
+    assert moved.status_code == 200 and moved.get_json()["ends_at"] is not None
+    assert client.patch(f"/api/v1/outages/{oid}", json={"action": "explode"}).status_code == 400
+    gone = client.patch(f"/api/v1/outages/{oid}", json={"action": "cancel"})
+    assert gone.status_code == 200 and gone.get_json()["cancelled_at"] and gone.get_json()["ended_at"]
+    again = client.patch(f"/api/v1/outages/{oid}", json={"action": "end"})
+    assert again.status_code == 409 and error_of(again)["code"] == "outage_ended"
+    assert client.get("/api/v1/outages").get_json()["items"] == []
+    assert [o["id"] for o in client.get("/api/v1/outages?state=ended").get_json()["items"]] == [oid]
+    assert [o["id"] for o in client.get("/api/v1/outages?state=all").get_json()["items"]] == [oid]
+    assert client.get("/api/v1/outages?state=soon").status_code == 400
+    assert client.get(f"/api/v1/outages/{oid}").get_json()["cancelled_at"] is not None
+    assert client.patch("/api/v1/outages/999999", json={"action": "end"}).status_code == 404
+
+
+def test_the_staff_page_withdraws_a_notice(app, s, agent, village):
+    outage = _notice(s, agent)
+    s.commit()
+    client = login_client(app, agent)
+    assert client.post(f"/desk/outages/{outage.id}/cancel").status_code == 302
+    s.expire_all()
+    assert outage.cancelled_at is not None and outage.ended_at is not None
+    assert client.post(f"/desk/outages/{outage.id}/end").status_code == 409
+
+
+def test_anonymous_visitors_see_the_notices_with_their_zones_by_name(app, s, agent, village):
+    _notice(s, agent)
+    s.commit()
+    home = app.test_client().get("/").get_data(as_text=True)
+    assert "柳河村主干光缆中断" in home and "柳河村" in home

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kb import services as kb_services
 from kb.actors import Role
 from kb.errors import Conflict, ValidationError
 from servicedesk.incidents import services as svc
@@ -167,3 +168,64 @@ def test_two_agents_gathering_one_incident_into_two_problems(committed: Callable
     joined = check.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == ids[0],
                                                        IncidentEvent.action == "join_problem")).all()
     assert len(joined) == 1 and check.get(Incident, ids[0]).problem_id in (ids[3], ids[4])  # type: ignore[union-attr]
+
+
+def test_two_agents_resolving_one_problem_at_once(committed: Callable[[], Session]) -> None:
+    from tests.servicedesk.test_desk_races import _race
+
+    s = committed()
+    a = User(username="prb.r.a", display_name="甲", role=Role.AGENT, password_hash=factories.password_hash())
+    b = User(username="prb.r.b", display_name="乙", role=Role.AGENT, password_hash=factories.password_hash())
+    reviewer = User(username="prb.r.lead", display_name="王", role=Role.LEAD, password_hash=factories.password_hash())
+    reporter = User(username="prb.r.user", display_name="张伟", role=Role.USER,
+                    password_hash=factories.password_hash())
+    s.add_all([a, b, reviewer, reporter])
+    s.flush()
+    gathered = [svc.create_incident(s, a, factories.INCIDENT, reporter=reporter) for _ in range(3)]
+    problem = problems.create_problem(s, a, {"title": "主干光缆中断", "service": "broadband"})
+    problems.add_incidents(s, problem, a, [i.id for i in gathered])
+    article = kb_services.create_article(s, a, factories.SOLUTION)
+    kb_services.submit_article(s, article, a)
+    kb_services.review_article(s, article, reviewer, content_ok=True, form_ok=True, decision="approve",
+                               comment="内容与表单均符合要求")
+    problems.set_solution(s, problem, a, article)
+    s.commit()
+    ids = (gathered[0].id, a.id, b.id, problem.id)
+
+    def resolve(who: int) -> Callable[[Session, Incident], Any]:
+        def move(session: Session, _incident: Incident) -> None:
+            me, found = session.get(User, who), session.get(Problem, ids[3])
+            assert me is not None and found is not None
+            problems.resolve_problem(session, found, me, "熔接完成")
+        return move
+
+    results = _race(committed, ids[0], resolve(ids[1]), resolve(ids[2]))
+    assert results.count("ok") == 1, results
+    [lost] = [r for r in results if r != "ok"]
+    assert isinstance(lost, Conflict) and lost.code in ("problem_resolved", "concurrent_change"), lost
+    check = committed()
+    for incident in gathered:
+        resolves = check.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id,
+                                                             IncidentEvent.action == "resolve")).all()
+        assert len(resolves) == 1  # resolved once, by the winner
+    assert check.get(Problem, ids[3]).status == ProblemStatus.RESOLVED  # type: ignore[union-attr]
+
+
+
+def test_the_list_filters_by_status_service_and_zone(app, s, agent, admin):
+    from servicedesk.org import services as org
+
+    station = org.create_station(s, admin, "城东服务站")
+    group = org.create_group(s, admin, station, "城东装维一组", leader=agent)
+    org.create_zone(s, admin, group, code="CD-01", name="幸福片区")
+    here = problems.create_problem(s, agent, {"title": "幸福片区宽带", "service": "broadband", "zone": "CD-01"})
+    tv = problems.create_problem(s, agent, {"title": "幸福片区 IPTV", "service": "iptv", "zone": "CD-01"})
+    problems.create_problem(s, agent, {"title": "无片区", "service": "broadband"})
+    s.commit()
+    client = login_client(app, agent)
+    assert [p["id"] for p in client.get("/api/v1/problems?zone=CD-01").get_json()["items"]] == [tv.id, here.id]
+    assert [p["id"] for p in client.get("/api/v1/problems?zone=CD-01&service=broadband").get_json()["items"]] == [
+        here.id]
+    assert client.get("/api/v1/problems?service=telegraph").status_code == 400
+    page = client.get("/desk/problems?service=iptv&zone=CD-01").get_data(as_text=True)
+    assert "幸福片区 IPTV" in page and "幸福片区宽带" not in page

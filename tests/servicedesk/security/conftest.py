@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from servicedesk.conversation import services as conversation
 from servicedesk.notify import registry
 from servicedesk.org import services as org
 from servicedesk.org import sla_policies
-from servicedesk.problems import outages
+from servicedesk.problems import changes, outages
 from servicedesk.problems import services as problems
 from servicedesk.users.models import User
 from tests import factories
@@ -79,6 +80,10 @@ def desk(s: Session, subscriber: User, agent: User, lead: User, admin: User) -> 
                                               "secret": "共享密钥-0123456789abcdef"}, own=[])
     reply = conversation.add_reply(s, incident, agent, "请重启光猫后再试。")
     problem = problems.create_problem(s, agent, {"title": "城东一片区 OLT 板卡故障", "service": "broadband"})
+    change = changes.create_change(s, agent, {
+        "title": "城东一片区 OLT 割接", "kind": "normal", "risk": "high", "cutover": True, "services": ["broadband"],
+        "zones": ["CD-01"], "planned_start": utcnow() + timedelta(days=2),
+        "planned_end": utcnow() + timedelta(days=2, hours=2)})
     outage = outages.create_outage(s, agent, {"title": "城东一片区光缆抢修", "services": ["broadband"],
                                               "zones": ["CD-01"], "starts_at": utcnow(), "problem_id": problem.id})
     photo = conversation.add_message_attachment(s, current_store(), reply, agent, "现场.png", PNG)
@@ -88,7 +93,7 @@ def desk(s: Session, subscriber: User, agent: User, lead: User, admin: User) -> 
               "user_id": agent.id, "group_id": group.id, "zone_id": zone.id, "rule_id": rule.id,
               "policy_id": rule.id, "audit_id": 1, "photo_id": 1, "old": 1, "new": 1,
               "account": "GD20240001", "filename": "app.css", "month": "2026-11", "notification_id": 1,
-              "problem_id": problem.id, "outage_id": outage.id}
+              "problem_id": problem.id, "outage_id": outage.id, "change_id": change.id}
     people: dict[str, User | None] = {"visitor": None, "subscriber": subscriber, "agent": agent, "lead": lead,
                                       "admin": admin}
     return Desk(people=people, path_values={k: str(v) for k, v in values.items()},
