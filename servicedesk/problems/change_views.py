@@ -21,12 +21,12 @@ from kb.actors import Role
 from kb.errors import DomainError, ValidationError
 from servicedesk import db
 from servicedesk.auth.setup import STAFF, roles_required
-from servicedesk.formerrors import attach_domain_error, domain_message
+from servicedesk.formerrors import attach_domain_error
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.views import aware, desk_zone, me
 from servicedesk.problems import changes
 from servicedesk.problems.models import Change, ChangeStatus
-from servicedesk.problems.views import bp
+from servicedesk.problems.views import bp, record_action
 
 KIND_LABELS = {"standard": _l("Standard"), "normal": _l("Normal"), "emergency": _l("Emergency")}
 RISK_LABELS = {"low": _l("Low risk"), "medium": _l("Medium risk"), "high": _l("High risk")}
@@ -181,20 +181,8 @@ def change_detail(change_id: int) -> Any:
 
 
 def _act(change_id: int, form: FlaskForm, name: str, run: Callable[[Change, Any], Any], done: str) -> Any:
-    s = db.session()
-    change = changes.get_change(s, change_id, for_update=True)
-    if not form.validate_on_submit():
-        return _detail(change, 400, **{name: form})
-    try:
-        run(change, form)
-        s.commit()
-    except DomainError as exc:
-        s.rollback()
-        attach_domain_error(form, exc)
-        flash(domain_message(exc), "error")
-        return _detail(changes.get_change(db.session(), change_id), exc.status, **{name: form})
-    flash(done, "success")
-    return redirect(url_for(".change_detail", change_id=change_id))
+    return record_action(lambda lock: changes.get_change(db.session(), change_id, for_update=lock), _detail, form,
+                         name, run, done, url_for(".change_detail", change_id=change_id))
 
 
 @bp.post("/desk/changes/<int:change_id>/approve")

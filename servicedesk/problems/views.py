@@ -4,6 +4,7 @@ root cause, workaround, solution and the resolve step. Views translate; serviced
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -189,23 +190,31 @@ def detail(problem_id: int) -> Any:
     return _page(problems.get_problem(db.session(), problem_id))
 
 
-def _act(problem_id: int, form: FlaskForm, name: str, run: Any, done: str) -> Any:
+def record_action(load: Callable[[bool], Any], page: Callable[..., Any], form: FlaskForm, name: str,
+                  run: Callable[[Any, Any], Any], done: str, back: str) -> Any:
+    """One action on a record's page (a problem, a change): valid form → service → commit → back to the page;
+    else the page again with the form kept (400, or the refusal's status with its message)."""
     s = db.session()
-    problem = problems.get_problem(s, problem_id, for_update=True)
-    if name == "solution_form":
-        form.article_id.choices = _solutions()
+    record = load(True)
     if not form.validate_on_submit():
-        return _page(problem, 400, **{name: form})
+        return page(record, 400, **{name: form})
     try:
-        run(problem, form)
+        run(record, form)
         s.commit()
     except DomainError as exc:
         s.rollback()
         attach_domain_error(form, exc)
         flash(domain_message(exc), "error")
-        return _page(problems.get_problem(db.session(), problem_id), exc.status, **{name: form})
+        return page(load(False), exc.status, **{name: form})
     flash(done, "success")
-    return redirect(url_for(".detail", problem_id=problem_id))
+    return redirect(back)
+
+
+def _act(problem_id: int, form: FlaskForm, name: str, run: Any, done: str) -> Any:
+    if name == "solution_form":
+        form.article_id.choices = _solutions()
+    return record_action(lambda lock: problems.get_problem(db.session(), problem_id, for_update=lock), _page, form,
+                         name, run, done, url_for(".detail", problem_id=problem_id))
 
 
 @bp.post("/desk/problems/<int:problem_id>/analysis")
