@@ -30,6 +30,7 @@ SHORT_LABELS: dict[str, Any] = {
     "reported": _l("Reported"),
     "closed": _l("Closed"),
     "breached": _l("SLA breached"),
+    "caused_by_changes": _l("Caused by changes"),
 }
 BREAKDOWN_LABELS: dict[str, Any] = {
     "station": _l("Service station"),
@@ -53,7 +54,7 @@ PERCENT_FIGURES = frozenset({
     "first_line_resolution", "kb_reuse", "participation", "satisfaction",
 })
 # Where less is better, so "on target" means at or below it.
-LOWER_IS_BETTER = frozenset({"repeat_rate", "complaints_per_10k", "escalation_rate", "breached",
+LOWER_IS_BETTER = frozenset({"repeat_rate", "complaints_per_10k", "escalation_rate", "breached", "caused_by_changes",
                              "repeat_reports", "complaining_subscribers"})
 # The headline cards, in the order the operators read them; each with the counts it is made of.
 HEADLINE: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -68,18 +69,20 @@ HEADLINE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("participation", ("rated", "closed")),
     ("satisfaction", ("satisfied", "rated")),
     ("breached", ("reported",)),
+    ("caused_by_changes", ("reported",)),
 )
 # The figures the breakdown table lists (a column each) and the rankings may sort by.
 TABLE_FIGURES = ("reported", "resolved_faults", "repair_timeliness", "install_timeliness", "response_timeliness",
                  "closed", "repeat_rate", "complaining_subscribers", "complaints_per_10k", "escalation_rate",
-                 "kb_reuse", "participation", "satisfaction", "breached")
+                 "kb_reuse", "participation", "satisfaction", "breached", "caused_by_changes")
 RANK_FIGURES = ("repair_timeliness", "install_timeliness", "response_timeliness", "repeat_rate",
                 "complaints_per_10k", "escalation_rate", "first_line_resolution", "kb_reuse", "participation",
                 "satisfaction", "reported", "closed", "breached")
 # Figures that count incidents: their numbers link to the incidents behind them.
 COUNT_FIGURES = frozenset({"reported", "resolved_faults", "faults_in_time", "resolved_installs", "installs_in_time",
                            "responded", "responded_in_time", "closed", "repeat_reports", "complaining_subscribers",
-                           "escalated", "kb_reused", "rated", "satisfied", "unreachable", "breached"})
+                           "escalated", "kb_reused", "rated", "satisfied", "unreachable", "breached",
+                           "caused_by_changes"})
 # Amber: short of the target by no more than this share of it.
 AMBER_MARGIN = 0.05
 PALETTE = ["#0b5fae", "#1b7340", "#c2410c", "#7c3aed", "#0e7490", "#b3261e"]

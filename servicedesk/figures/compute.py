@@ -21,6 +21,7 @@ How each set is read (cancelled incidents and duplicates are left out of every o
   unrated_as counts unrated closures (closures verified as "unreachable" carry no rating, so they are among
   them) as that many stars: then it is (satisfied + unrated if unrated_as >= 4) / closed.
 - unreachable: closures whose verification is "unreachable" (recorded by a lead after the call-back attempts).
+- caused_by_changes: of the reported, those linked to the change (CHG…) that caused them.
 - paying_subscribers: the count stored for the period's last month (for day/week/month rows, the row's last
   month), the row's zone's or service's where stored, else the desk's (all zones, all services; or the sum of
   the zones' rows, else of the services' rows, when no desk-wide row is stored).
@@ -94,6 +95,7 @@ from servicedesk.incidents.models import Incident, IncidentEvent, Verification
 from servicedesk.incidents.sla_sql import sla_condition
 from servicedesk.incidents.workflow import Area, Category, IncidentStatus
 from servicedesk.org.models import MaintenanceGroup, ServiceStation, Zone
+from servicedesk.problems.models import ChangeIncident
 from servicedesk.users.models import User
 from servicedesk.web import AREA_LABELS, CATEGORY_LABELS
 
@@ -196,6 +198,10 @@ def _account() -> Any:
                 else_=literal("user:", String) + cast(Incident.reporter_id, String))
 
 
+def _caused_by_change() -> ColumnElement[bool]:
+    return exists().where(ChangeIncident.incident_id == Incident.id)
+
+
 FAULT, REQUEST, COMPLAINT = Category.FAULT.value, Category.REQUEST.value, Category.COMPLAINT.value
 
 
@@ -208,6 +214,7 @@ def _figure_set(figure: str, now: datetime, dialect: str) -> _Set:
         "reported": _Set(created),
         "escalated": _Set(created, (Incident.tier > 1,)),
         "breached": _Set(created, (_breached(now, dialect),)),
+        "caused_by_changes": _Set(created, (_caused_by_change(),)),
         "complaining_subscribers": _Set(created, (Incident.category == COMPLAINT,)),
         "resolved_faults": _Set(resolved, (Incident.category == FAULT,)),
         "faults_in_time": _Set(resolved, (Incident.category == FAULT, Incident.resolved_at <= Incident.resolve_by)),
@@ -311,7 +318,7 @@ def _names(s: Session, by: str, raw: Iterable[Any]) -> _Names:
 # dashboard's four compute() calls share it (compute_many).
 
 _GROUPS: dict[str, tuple[str, ...]] = {
-    "created": ("reported", "escalated", "breached"),
+    "created": ("reported", "escalated", "breached", "caused_by_changes"),
     "resolved": ("resolved_faults", "faults_in_time", "resolved_installs", "installs_in_time"),
     "responded": ("responded", "responded_in_time"),
     "closed": ("closed", "repeat_reports", "kb_reused", "rated", "satisfied", "unreachable"),
@@ -321,7 +328,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
 _SLOT_AT = {"created": 0, "resolved": 1, "responded": 2, "closed": 3}
 _KEY_AT: dict[str, int] = {"station": 4, "group": 4, "zone": 5, "agent": 6, "service": 7, "category": 8, "area": 9}
 _CONDS_AT: dict[str, tuple[int, ...]] = {
-    "created": (10, 11),  # escalated, breached (12: the complaint's account)
+    "created": (10, 11, 18),  # escalated, breached, caused by a change (12: the complaint's account)
     "resolved": (8, 13),  # category (fault or install), in time
     "responded": (14,),  # in time
     "closed": (15, 16, 17),  # repeated, reused, verdict (-1 unreachable, else the rating or NULL)
@@ -364,6 +371,8 @@ def _statement(lo: datetime, hi: datetime, now: datetime, dialect: str) -> Selec
         # The latest accepted verification in one look-up: an "unreachable" one carries no rating (a CHECK).
         case((closed, _latest_accepted(
             lambda v: case((type_coerce(v.method, String) == UNREACHABLE, -1), else_=v.rating))), else_=None),
+        # Looked up for the period's reports only (the change link's primary key is the incident).
+        case((member["created"], flag(_caused_by_change())), else_=0),
     ]
     # Not a duplicate, said so that SQLite does not try the duplicate_of_id index for every incident of the OR
     # (a generated database has none: its every row matches "IS NULL"); the read took twice as long.
@@ -443,6 +452,7 @@ def _tally(period: _Period, group: str, by: str | None) -> dict[Any, dict[str, i
             counts["reported"] += n
             counts["escalated"] += n * c[0]
             counts["breached"] += n * c[1]
+            counts["caused_by_changes"] += n * c[2]
         elif group == "resolved":
             category = _value(c[0])
             if category == FAULT:

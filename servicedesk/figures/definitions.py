@@ -36,7 +36,7 @@ FIGURES: tuple[str, ...] = (
     "escalated", "escalation_rate", "first_line_resolution",
     "kb_reused", "kb_reuse",
     "rated", "participation", "satisfied", "satisfaction", "unreachable",
-    "breached",
+    "breached", "caused_by_changes",
 )
 
 # rate -> (numerator figure, denominator figure). satisfaction's denominator is `rated` unless the operator
@@ -90,6 +90,7 @@ FIGURE_LABELS: dict[str, str] = {
     "satisfaction": N_("Satisfaction"),
     "unreachable": N_("Closed, subscriber unreachable"),
     "breached": N_("SLA breached"),
+    "caused_by_changes": N_("Caused by changes"),
 }
 BREAKDOWN_LABELS: dict[str, str] = {
     "station": N_("Service station"), "group": N_("Maintenance group"), "zone": N_("Zone"), "agent": N_("Agent"),

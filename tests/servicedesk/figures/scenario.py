@@ -15,6 +15,7 @@ from servicedesk.incidents import lifecycle
 from servicedesk.incidents import services as svc
 from servicedesk.incidents.models import Incident
 from servicedesk.org import services as org
+from servicedesk.problems import changes
 from servicedesk.users.models import User
 from tests import factories
 
@@ -125,8 +126,14 @@ def play_month(agent: User, lead: User, admin: User, subscriber: User) -> Month:
         # Left out: a cancelled report, and one made at 00:10 on 1 April at the desk.
         h = report("H", T0 + timedelta(days=8), zone="CD-01", customer_account="ACC6", area=None)
         lifecycle.cancel_incident(s, h, agent, "用户误报")
-        report("I", datetime(2025, 3, 31, 16, 10, tzinfo=UTC), zone="CD-01", customer_account="ACC7",
-               category="consultation", area=None)
+        i = report("I", datetime(2025, 3, 31, 16, 10, tzinfo=UTC), zone="CD-01", customer_account="ACC7",
+                   category="consultation", area=None)
+
+        # A cut-over on 7 March caused D and G (counted), H (cancelled) and I (April): two of the month's reports.
+        cutover = changes.create_change(s, agent, {
+            "title": "OLT 板卡割接", "services": ["broadband"], "zones": ["CD-01", "CX-02"],
+            "planned_start": "2025-03-07T16:00:00+00:00", "planned_end": "2025-03-07T18:00:00+00:00"})
+        changes.link_incidents(s, cutover, lead, [d.id, inc["G"].id, h.id, i.id])
     s.flush()
     return Month(agent, agent2, specialist, lead, admin, subscriber, inc)
 
@@ -143,18 +150,19 @@ DESK: dict[str, Any] = {
     "kb_reused": 2, "kb_reuse": 2 / 3,  # A C found, B written
     "rated": 2, "participation": 2 / 3, "satisfied": 1, "satisfaction": 0.5, "unreachable": 0,
     "breached": 5,  # B late; D open past due; E F G open past due
+    "caused_by_changes": 2,  # D and G (H is cancelled, I came in April)
 }
 ZONES: dict[str, dict[str, Any]] = {
     "CD-01": {"reported": 3, "resolved_faults": 2, "faults_in_time": 1, "repair_timeliness": 0.5,
               "resolved_installs": 0, "install_timeliness": None, "responded": 3, "responded_in_time": 2,
               "closed": 2, "repeat_reports": 1, "repeat_rate": 0.5, "complaining_subscribers": 0,
               "paying_subscribers": 20_000, "complaints_per_10k": 0.0, "escalated": 1, "kb_reused": 1,
-              "rated": 2, "satisfied": 1, "satisfaction": 0.5, "breached": 2},
+              "rated": 2, "satisfied": 1, "satisfaction": 0.5, "breached": 2, "caused_by_changes": 1},
     "CX-02": {"reported": 4, "resolved_faults": 0, "repair_timeliness": None, "resolved_installs": 1,
               "installs_in_time": 1, "install_timeliness": 1.0, "responded": 1, "responded_in_time": 1,
               "closed": 1, "repeat_reports": 0, "complaining_subscribers": 2, "paying_subscribers": 5_000,
               "complaints_per_10k": 4.0, "escalated": 0, "escalation_rate": 0.0, "kb_reused": 1, "kb_reuse": 1.0,
-              "rated": 0, "participation": 0.0, "satisfaction": None, "breached": 3},
+              "rated": 0, "participation": 0.0, "satisfaction": None, "breached": 3, "caused_by_changes": 1},
 }
 AGENTS: dict[str, dict[str, Any]] = {
     "li.na": {"reported": 2, "closed": 2, "resolved_faults": 2, "responded": 2, "responded_in_time": 1},  # A B
@@ -168,7 +176,7 @@ DAYS: dict[str, dict[str, Any]] = {
                    "satisfied": 1, "responded": 1},  # A
     "2025-03-04": {"reported": 1, "resolved_faults": 1, "faults_in_time": 0, "closed": 1, "rated": 1,
                    "satisfied": 0, "satisfaction": 0.0},  # B
-    "2025-03-08": {"reported": 1, "escalated": 1, "responded": 1},  # D
+    "2025-03-08": {"reported": 1, "escalated": 1, "responded": 1, "caused_by_changes": 1},  # D
     "2025-03-31": {"reported": 1, "complaining_subscribers": 1},  # F at 23:50
 }
 

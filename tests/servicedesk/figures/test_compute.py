@@ -115,6 +115,7 @@ def test_drill_down_lists_the_incidents_behind_a_number(s, month):
     assert numbers("reported", by="day", key="2025-03-01") == [inc["E"].number]
     assert numbers("kb_reused", by="agent", key="zhao.lei") == [inc["C"].number]
     assert set(numbers("complaints_per_10k")) == {inc[k].number for k in "EFG"}
+    assert numbers("caused_by_changes") == [inc["G"].number, inc["D"].number]  # the cut-over's, in the month
     with pytest.raises(FiguresError) as exc:
         numbers("paying_subscribers")
     assert exc.value.code == "bad_figure"
