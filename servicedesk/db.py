@@ -284,7 +284,8 @@ MODEL_MODULES = ("kb.models", "kb.lexicon", "kb.search.changelog", "servicedesk.
                  "servicedesk.org.models", "servicedesk.incidents.models", "servicedesk.portal.models",
                  "servicedesk.notify.models", "kb.search.searchlog", "servicedesk.audit.models",
                  "servicedesk.conversation.models", "servicedesk.auth.sessions",
-                 "servicedesk.figures.models", "servicedesk.problems.models")
+                 "servicedesk.figures.models", "servicedesk.problems.models",
+                 "servicedesk.incidents.field_models")
 
 
 def load_models() -> None:

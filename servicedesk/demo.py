@@ -32,6 +32,7 @@ from kb.errors import Conflict
 from kb.models import Article
 from kb.orm import use_clock, utcnow
 from kb.workflow import ArticleStatus, ArticleType, RevisionStatus
+from servicedesk.attachments import current_store
 from servicedesk.demo_content import (
     ARTICLES,
     DEMO_PASSWORD,
@@ -41,6 +42,7 @@ from servicedesk.demo_content import (
     DemoIncident,
     Step,
 )
+from servicedesk.demo_field import load_field_visit
 from servicedesk.demo_history import DAYS as HISTORY_DAYS
 from servicedesk.demo_history import HistoryIncident, HistoryPlayer, generate
 from servicedesk.demo_org import PAYING, STATIONS, STORY_ACCOUNTS, SUBSCRIBERS, ZONES
@@ -154,6 +156,7 @@ def load_demo(s: Session) -> list[str]:
         _store_subscriber_counts(s, clock, loaded)
         _load_problem(s, loaded)
         load_problems(s, loaded.users, loaded.articles)  # a scheduled cut-over and an overlapping standard change
+        load_field_visit(s, loaded.users, current_store())  # a visit with photos, a signature and measurements
     s.flush()
     return summary(loaded)
 

@@ -25,6 +25,7 @@ from servicedesk.api import (  # noqa: E402, F401
     changes,
     conversation,
     document,
+    field_records,
     figures,
     health,
     incident_desk,

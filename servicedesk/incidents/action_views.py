@@ -231,4 +231,5 @@ def field_work(incident_id: int) -> Response:
 
 # The appointment card's and the call-back attempts page's actions register their routes on import.
 import servicedesk.incidents.booking_views  # noqa: E402
-import servicedesk.incidents.callback_views  # noqa: E402,F401
+import servicedesk.incidents.callback_views  # noqa: E402
+import servicedesk.incidents.field_views  # noqa: E402,F401

@@ -87,6 +87,10 @@ def desk(s: Session, subscriber: User, agent: User, lead: User, admin: User) -> 
     outage = outages.create_outage(s, agent, {"title": "城东一片区光缆抢修", "services": ["broadband"],
                                               "zones": ["CD-01"], "starts_at": utcnow(), "problem_id": problem.id})
     photo = conversation.add_message_attachment(s, current_store(), reply, agent, "现场.png", PNG)
+    from servicedesk.demo_field import signature  # the field record's photo and signature
+    from servicedesk.incidents import field_records
+    [site_photo] = field_records.add_photos(s, current_store(), incident, agent, [("现场照片.png", PNG)])
+    field_records.save_signature(s, current_store(), incident, agent, "张伟", signature())
     s.commit()
     values = {"webhook_id": hook.id, "event": "incident.created", "locale": "zh_CN", "message_id": reply.id,
               "article_id": article.id, "attachment_id": attachment.id, "incident_id": incident.id,
@@ -100,7 +104,8 @@ def desk(s: Session, subscriber: User, agent: User, lead: User, admin: User) -> 
                 endpoint_values={"knowledge.review": {"article_id": str(in_review.id)},
                                  "api.download_incident_message_attachment": {"attachment_id": str(photo.id)},
                                  "portal.message_file": {"attachment_id": str(photo.id)},
-                                 "incidents.message_file": {"attachment_id": str(photo.id)}})
+                                 "incidents.message_file": {"attachment_id": str(photo.id)},
+                                 "incidents.field_photo": {"photo_id": str(site_photo.id)}})
 
 
 @pytest.fixture
