@@ -148,7 +148,8 @@ def load_demo(s: Session) -> list[str]:
         for spec in ARTICLES:
             _play_later(s, clock, loaded, spec)
         readers = [u for u in loaded.users.values() if not u.is_staff]
-        loaded.reading = play_reading(s, clock.on_day, clock.set, readers, loaded.articles)
+        loaded.reading = play_reading(s, clock.on_day, clock.set, readers, loaded.articles,
+                                      worker=loaded.users["agent.chen"], now=clock.real_now)
         clock.set(clock.real_now)
         _attach_story_subscribers(s, loaded)
         _store_subscriber_counts(s, clock, loaded)

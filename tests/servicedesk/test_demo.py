@@ -85,7 +85,9 @@ def _demo_incidents(s: Session) -> list[Incident]:
 
 
 def _history_incidents(s: Session) -> list[Incident]:
-    return list(s.scalars(select(Incident).where(Incident.title.not_in(STORY_TITLES)).order_by(Incident.id)))
+    """The everyday history's incidents (not the stories', nor the portal readers' reports)."""
+    return list(s.scalars(select(Incident).where(Incident.title.not_in(STORY_TITLES), Incident.channel != "portal")
+                          .order_by(Incident.id)))
 
 
 def _row_counts(s: Session) -> dict[str, int]:
@@ -300,6 +302,9 @@ def test_portal_reading_feeds_the_knowledge_figures(s: Session, loaded: list[str
     now = orm.utcnow()
     figures = knowledge_figures(s, now - timedelta(days=30), now)
     assert figures.deflection.solved > 0 and figures.not_found
+    # readers an article did not help reported from the portal: deflection is a share, not a flat 100 %
+    assert figures.deflection.portal_reports > 0
+    assert 0.5 < (figures.deflection.deflection_rate or 0) < 1
     assert figures.top_solved and figures.top_solved[0].count > 1
 
 
