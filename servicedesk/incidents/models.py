@@ -35,6 +35,11 @@ class Incident(Base):
     category: Mapped[Category] = mapped_column(enum_column(Category, "incident_category"))
     area: Mapped[Area] = mapped_column(enum_column(Area, "incident_area"))
     customer_account: Mapped[str] = mapped_column(String(40), default="")
+    # Who called, when not the account holder (a relative, a neighbour) or when there is no account at all.
+    caller_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    caller_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Repeat calls about this incident while it is open (催修): one row each in incident_chases.
+    chase_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "incident_channel"))
     priority: Mapped[Priority] = mapped_column(enum_column(Priority, "incident_priority"))
     status: Mapped[IncidentStatus] = mapped_column(enum_column(IncidentStatus, "incident_status"))
@@ -233,6 +238,21 @@ class IncidentEvent(Base):
 
     incident: Mapped[Incident] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class IncidentChase(Base):
+    """A repeat call about an open incident (催修): the caller chases instead of reporting anew."""
+
+    __tablename__ = "incident_chases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    caller_phone: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    by: Mapped[User] = relationship()
 
 
 class FieldWork(Base):

@@ -78,6 +78,7 @@ EVENT_LABELS: dict[str, Any] = {
     "field_work": _l("Field work recorded"),
     "audit": _l("Audit call-back"),
     "sla_breach": _l("SLA breached: escalated to the group leader"),
+    "chase": _l("The subscriber called again (催修)"),
 }
 FIELD_LABELS: dict[str, Any] = {
     "arrived_at": _l("Arrived on site"), "completed_at": _l("Work completed"), "fault_cause": _l("Fault cause"),
@@ -86,6 +87,7 @@ FIELD_LABELS: dict[str, Any] = {
     "group": _l("Team"), "assignee": _l("Assignee"), "duplicate_of": _l("Duplicate of"),
     "duplicates": _l("Duplicates"), "follow_up": _l("Followed up by"), "repeat_of": _l("Follows"),
     "audit": _l("Outcome"),
+    "chase_count": _l("Chases"),
 }
 # How a fix was verified, as the history's verify and reject_fix notes begin ("self: 好了。").
 VERIFY_METHOD_LABELS: dict[str, Any] = {"self": _l("Confirmed in self-service"), "callback": _l("Call-back (回访)")}
@@ -231,10 +233,17 @@ def bulk_reason(exc: DomainError) -> str:
 @bp.route("/desk/incidents/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new() -> Any:
-    form = NewIncidentForm()
-    if not form.validate_on_submit():
-        return render_template("incidents/new.html", form=form), 400 if form.is_submitted() else 200
+    """The hotline intake: look the caller up, see their open and recent incidents, chase or record anew."""
     s = db.session()
+    form = NewIncidentForm().set_zones(intake_views.zone_rows(s))
+    picked = intake_views.picked_subscriber(s)
+    if picked is not None and not form.is_submitted():
+        form.customer_account.data = picked.account
+        form.zone.data = picked.zone.code if picked.zone is not None else ""
+    if not form.is_submitted() and request.args.get("phone"):
+        form.caller_phone.data = request.args["phone"][:40]  # back from a chase on a caller without an account
+    if not form.validate_on_submit():
+        return intake_views.intake_page(form, picked), 400 if form.is_submitted() else 200
     reporter = queries.active_user_by_username(s, form.reporter.data) if form.reporter.data else None
     try:
         if form.reporter.data and reporter is None:
@@ -245,7 +254,7 @@ def new() -> Any:
         db.session.rollback()
         attach_domain_error(form, exc)
         flash(domain_message(exc), "error")
-        return render_template("incidents/new.html", form=form), exc.status
+        return intake_views.intake_page(form, picked), exc.status
     db.session.commit()
     flash(_("Incident %(number)s recorded.", number=incident.number), "success")
     return redirect(url_for(".detail", incident_id=incident.id))
@@ -366,3 +375,4 @@ def detail(incident_id: int) -> Any:
 # The other pages of this blueprint register their routes on import.
 import servicedesk.incidents.action_views  # noqa: E402
 import servicedesk.incidents.audit_views  # noqa: E402,F401
+from servicedesk.incidents import intake_views  # noqa: E402
