@@ -336,12 +336,21 @@ ACTION_FORMS: dict[str, tuple[type[FlaskForm], str]] = {
 }
 
 
+BULK_ACTIONS: dict[str, Any] = {"assign": _l("Assign"), "escalate": _l("Escalate"), "pend": _l("Put on hold"),
+                                 "solution": _l("Link a solution")}
+
+
 class BulkAssignForm(FlaskForm):
-    """The queue's bulk action: the ticked incidents go to one person (or back to nobody), all or none."""
+    """The queue's bulk actions on the ticked incidents, all or none, each through the same service call as on
+    one incident: assign (to one person, or back to nobody), escalate to a tier, put on hold, link a solution."""
 
     ids = SelectMultipleField(_l("Incidents"), coerce=_int_or_zero, validate_choice=False,
                               validators=[DataRequired(_l("Tick the incidents to assign."))])
+    action = SelectField(_l("Do with the ticked incidents"), choices=list(BULK_ACTIONS.items()), default="assign")
     assignee = SelectField(_l("Assign the ticked incidents to"), validators=[Optional()])
+    tier = SelectField(_l("Hand over to tier"), choices=[("2", "L2"), ("3", "L3"), ("4", "L4")], default="2")
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=services.NOTE_MAX)])
+    article_id = IntegerField(_l("Solution article number"), validators=[Optional(), NumberRange(1, 2**31 - 1)])
 
     def set_staff(self, staff: list[tuple[str, str]]) -> BulkAssignForm:
         self.assignee.choices = [("", _l("Nobody (put back in the queue)")), *_people(staff)]

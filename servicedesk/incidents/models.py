@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.models import Article
@@ -253,6 +264,20 @@ class IncidentChase(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     by: Mapped[User] = relationship()
+
+
+class QueueView(Base):
+    """A queue view a staff member saved under a name: the tab, filters, sort and columns, as a query string."""
+
+    __tablename__ = "queue_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    query: Mapped[str] = mapped_column(String(2000), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_queue_views_user_name"),)
 
 
 class FieldWork(Base):
