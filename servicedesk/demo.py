@@ -45,6 +45,7 @@ from servicedesk.demo_content import (
 from servicedesk.demo_field import load_field_visit
 from servicedesk.demo_history import DAYS as HISTORY_DAYS
 from servicedesk.demo_history import HistoryIncident, HistoryPlayer, generate
+from servicedesk.demo_intake import load_calls
 from servicedesk.demo_org import PAYING, STATIONS, STORY_ACCOUNTS, SUBSCRIBERS, ZONES
 from servicedesk.demo_problems import load_problems
 from servicedesk.demo_reading import DAYS as READING_DAYS
@@ -110,6 +111,7 @@ class Loaded:
     subscribers: int = 0
     months: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)  # closing attempts the desk refused, as shown
+    chases: int = 0  # repeat calls (催修) recorded on open reports
 
 
 def demo_usernames() -> list[str]:
@@ -150,13 +152,15 @@ def load_demo(s: Session) -> list[str]:
         for spec in ARTICLES:
             _play_later(s, clock, loaded, spec)
         readers = [u for u in loaded.users.values() if not u.is_staff]
-        loaded.reading = play_reading(s, clock.on_day, clock.set, readers, loaded.articles)
+        loaded.reading = play_reading(s, clock.on_day, clock.set, readers, loaded.articles,
+                                      worker=loaded.users["agent.chen"], now=clock.real_now)
         clock.set(clock.real_now)
         _attach_story_subscribers(s, loaded)
         _store_subscriber_counts(s, clock, loaded)
         _load_problem(s, loaded)
         load_problems(s, loaded.users, loaded.articles)  # a scheduled cut-over and an overlapping standard change
         load_field_visit(s, loaded.users, current_store())  # a visit with photos, a signature and measurements
+        loaded.chases = load_calls(s, loaded.users, policy)  # repeat calls (催修) and a neighbour's report
     s.flush()
     return summary(loaded)
 
@@ -433,6 +437,9 @@ def summary(loaded: Loaded) -> list[str]:
     if loaded.reading:
         lines.append(f"Portal: {loaded.reading} searches over the last {READING_DAYS} days, with the articles "
                      "opened and the \"did this solve your problem?\" answers.")
+    if loaded.chases:
+        lines.append(f"Hotline: {loaded.chases} repeat calls (催修) on open reports, and a report phoned in by a "
+                     "neighbour for an account holder who was away.")
     lines += [f"  closing refused for {text}" for text in loaded.refusals]
     lines.append("")
     lines.append(f"Demo logins (every demo account uses the password: {DEMO_PASSWORD})")

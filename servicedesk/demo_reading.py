@@ -13,14 +13,18 @@ import random
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.models import Article
 from kb.permissions import can_read_article
 from kb.search.searchlog import Outcome, record_outcome, record_search
-from servicedesk.portal.services import record_article_feedback
+from servicedesk.incidents import services as svc
+from servicedesk.incidents.models import Incident
+from servicedesk.org.models import Zone
+from servicedesk.portal.services import new_report_token, record_article_feedback, report_fault
 from servicedesk.users.models import User
 
 
@@ -63,12 +67,17 @@ VISITS: tuple[Visit, ...] = (
     Visit("电视回看功能怎么用", None, 0, None),
 )
 DAYS = 84
+ADDRESSES = ("城东幸福小区 3 栋 2 单元 501", "城西花园路 18 号 2 楼", "青山镇柳河村 4 组 12 号", "新城家园 7 栋 1102")
 VISITS_PER_DAY = (2, 6)
 
 
 def play_reading(s: Session, at: Callable[[int, int], datetime], set_clock: Callable[[datetime], None],
-                 readers: list[User], articles: Mapping[str, Article], *, seed: int = 2026) -> int:
-    """Plays DAYS of portal visits, oldest first, at times at(days_ago, minute_of_day); returns how many."""
+                 readers: list[User], articles: Mapping[str, Article], *, worker: User | None = None,
+                 now: datetime | None = None, seed: int = 2026) -> int:
+    """Plays DAYS of portal visits, oldest first, at times at(days_ago, minute_of_day); returns how many.
+
+    A logged-in reader whom the article did not help reports the fault from the portal (as the page offers);
+    with a worker given, the desk fixes it within hours and the reader confirms, when that is before now."""
     rng = random.Random(seed)  # noqa: S311 - a demo's reproducible story, not a secret
     played = 0
     for days_ago in range(DAYS, -1, -1):
@@ -85,6 +94,36 @@ def play_reading(s: Session, at: Callable[[int, int], datetime], set_clock: Call
                     record_article_feedback(s, article, reader, solved=visit.solved, search_query=visit.query)
                     if visit.solved:
                         record_outcome(s, token, Outcome.SOLVED, article.id, rank=1)
+                    elif reader is not None:
+                        _report(s, set_clock, reader, article, visit, worker, now, rng)
             played += 1
     s.flush()
     return played
+
+
+def _report(s: Session, set_clock: Callable[[datetime], None], reader: User, article: Article, visit: Visit,
+            worker: User | None, now: datetime | None, rng: random.Random) -> Incident:
+    """The reader's portal report after an article that did not help; fixed and confirmed within hours."""
+    zones = sorted(s.scalars(select(Zone.code)))
+    live = article.live_revision
+    service = live.services[0] if live is not None and live.services else "broadband"
+    incident, _new = report_fault(s, reader, {"title": visit.query[:60], "service": service,
+                                              "description": f"看了《{article.title}》还是没解决。",
+                                              "contact_phone": reader.phone or f"1380000{reader.id:04d}",
+                                              "address": rng.choice(ADDRESSES),
+                                              "zone": rng.choice(zones) if zones else None},
+                                  token=new_report_token(), viewed=[article.id], search_query=visit.query)
+    start = incident.created_at
+    if worker is None or now is None or start + timedelta(hours=5) >= now:
+        return incident  # today's reports wait in the queue
+    steps = sorted(rng.uniform(0.2, 4.5) for _ in range(3))
+    set_clock(start + timedelta(hours=steps[0]))
+    engineer = incident.assignee or worker  # the zone's manager, where the report was routed
+    svc.start_work(s, incident, engineer)
+    svc.link_solution(s, incident, engineer, article)
+    set_clock(start + timedelta(hours=steps[1]))
+    svc.resolve_incident(s, incident, engineer, "上门处理后恢复，已告知用户操作方法。")
+    set_clock(start + timedelta(hours=steps[2]))
+    svc.verify_incident(s, incident, reader, accepted=True, rating=rng.choice((4, 5, 5)))
+    svc.close_incident(s, incident, engineer)
+    return incident

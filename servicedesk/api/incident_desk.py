@@ -22,7 +22,7 @@ from servicedesk.api import serializers as ser
 from servicedesk.api.common import choice_arg, commit, id_exists, int_value, json_body, page_args, session, user
 from servicedesk.api.contract import READ, WRITE, operation
 from servicedesk.api.incidents import Reply, incident_json, load_for_change, load_incident
-from servicedesk.incidents import audits, fieldwork, lifecycle
+from servicedesk.incidents import audits, fieldwork, intake, lifecycle
 from servicedesk.incidents.models import CallbackAudit, FieldWork, Incident
 from servicedesk.org.models import mask_phone
 
@@ -39,6 +39,20 @@ def cancel_incident(incident_id: int) -> dict[str, Any]:
     lifecycle.cancel_incident(session(), i, user(), data.get("reason"))
     commit()
     return incident_json(i)
+
+
+@bp.post("/incidents/<int:incident_id>/chases")
+@operation("chase_incident", tag="incidents", summary="Record a repeat call about an open incident (催修) (staff)",
+           body=sch.ChaseInput, responses={201: sch.Incident}, errors=WRITE,
+           description="Counted on the incident (chase_count) and in its history; its assignee (else the team's "
+                       "leader) is told. Two calls recorded at once both count. 409 not_open once it is resolved "
+                       "or ended.")
+def chase_incident(incident_id: int) -> Reply:
+    data = json_body()
+    i = load_incident(incident_id, for_update=True)
+    intake.chase_incident(session(), i, user(), note=data.get("note") or "", caller_phone=data.get("caller_phone"))
+    commit()
+    return incident_json(i), 201
 
 
 def _parent(data: dict[str, Any]) -> Incident | None:

@@ -28,7 +28,10 @@ class ProblemInput(Input):
     title: str = Field(min_length=1, max_length=TITLE_MAX)
     description: str | None = Field(None, max_length=problems.TEXT_MAX)
     service: str = Field(description="A service code (broadband, iptv, cable_tv, …)")
-    zone: str | None = Field(None, max_length=40, description="A zone code")
+    zone: str | None = Field(None, max_length=40, description="A zone code (or several in zones)")
+    zones: list[str] | None = Field(None, max_length=problems.MAX_ZONES,
+                                    description="Zone codes where it strikes; the zones of incidents gathered later "
+                                                "join them")
 
 
 class ProblemPatch(Input):
@@ -54,7 +57,8 @@ class ProblemOut(Output):
     number: str | None
     title: str
     service: str
-    zone: str | None
+    zone: str | None = Field(description="The first of its zones")
+    zones: list[str]
     status: ProblemStatus
     root_cause: str
     workaround: str

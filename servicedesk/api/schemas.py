@@ -610,6 +610,9 @@ class IncidentSummary(Output):
     priority: Priority
     channel: Channel
     customer_account: str
+    caller_name: str = Field(description="Who called, when not the account holder (or without an account)")
+    caller_phone: str = Field(description="The caller's phone: in full for staff reading one incident, else masked")
+    chase_count: int = Field(ge=0, description="Repeat calls about it while open (催修)")
     reporter: str
     assignee: str | None
     solution_id: int | None
@@ -747,8 +750,16 @@ class IncidentInput(Input):
     channel: Channel | None = None
     priority: Priority | None = None
     reporter: Name | None = Field(None, description="Staff only: username of the reporting subscriber")
+    caller_name: str | None = Field(None, max_length=100, description="Staff only: who called, when not the "
+                                                                      "account holder or without an account")
+    caller_phone: str | None = Field(None, max_length=40, description="Staff only: the caller's phone")
     zone: str | None = Field(None, description="Zone code (片区); else the subscriber record's zone. Routes to the "
                                                "zone's manager, else the group's queue")
+
+
+class ChaseInput(Input):
+    note: str | None = Field(None, max_length=5000, description="What the caller said")
+    caller_phone: str | None = Field(None, max_length=40, description="The number they called from")
 
 
 class VersionInput(Input):

@@ -249,6 +249,9 @@ def incident_summary(i: Incident) -> dict[str, Any]:
         "priority": i.priority.value,
         "channel": i.channel.value,
         "customer_account": i.customer_account,
+        "caller_name": i.caller_name,
+        "caller_phone": mask_phone(i.caller_phone) if i.caller_phone else "",
+        "chase_count": i.chase_count,
         "reporter": username(i.reporter),
         "assignee": username(i.assignee),
         "solution_id": i.solution_id,
@@ -276,6 +279,7 @@ def incident(i: Incident, viewer: Actor | None) -> dict[str, Any]:
         **incident_summary(i),
         # Staff reading one incident may call the subscriber back; lists and subscribers see it masked.
         "subscriber": subscriber_ref(i.subscriber, full_phone=is_staff(viewer)),
+        "caller_phone": i.caller_phone if is_staff(viewer) else mask_phone(i.caller_phone) if i.caller_phone else "",
         "description": i.description,
         "created_by": username(i.created_by),
         "resolution_note": i.resolution_note,

@@ -96,13 +96,18 @@ class NewIncidentForm(FlaskForm):
         description=_l("Leave empty when the report is for no one in particular; you are then the reporter."),
     )
     customer_account = StringField(_l("Customer account"), validators=[Optional(), Length(max=40)])
+    caller_name = StringField(_l("Caller's name"), validators=[Optional(), Length(max=services.CALLER_NAME_MAX)],
+                              description=_l("When someone other than the account holder calls, or a caller "
+                                             "without an account."))
+    caller_phone = StringField(_l("Caller's phone"), validators=[Optional(), Length(max=40)])
     title = StringField(_l("Title"), validators=[DataRequired(_l("Write a short title.")),
                                                  Length(max=services.TITLE_MAX)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=services.DESCRIPTION_MAX)])
     service = SelectField(_l("Service"), validators=[DataRequired(_l("Choose the service."))])
     category = SelectField(_l("Category"), default=Category.FAULT.value)
-    zone = StringField(_l("Zone code"), validators=[Optional(), Length(max=40)],
-                       description=_l("Optional: routes the incident to the zone's community manager."))
+    zone = SelectField(_l("Zone"), validators=[Optional()], validate_choice=False,
+                       description=_l("Routes the incident to the zone's community manager; its area sets the "
+                                      "time to resolve."))
     area = SelectField(_l("Area"), default="")
     channel = SelectField(_l("Channel"), default=Channel.HOTLINE.value)
     priority = SelectField(_l("Priority"), default=Priority.NORMAL.value)
@@ -116,9 +121,17 @@ class NewIncidentForm(FlaskForm):
         self.channel.choices = _choices(CHANNEL_LABELS, [c.value for c in Channel])
         self.priority.choices = _choices(PRIORITY_LABELS, [p.value for p in Priority])
 
+    def set_zones(self, zones: list[tuple[str, str, str]]) -> NewIncidentForm:
+        """The zone picker: (code, name, area) of every zone; the area rides along for the page's hint."""
+        self.zone.choices = [("", str(_l("No zone (or from the subscriber record)"))),
+                             *((code, f"{name} ({code})") for code, name, _area in zones)]
+        self.zone_areas = {code: area for code, _name, area in zones}
+        return self
+
     def incident_data(self) -> dict[str, Any]:
         return {name: self[name].data for name in ("title", "description", "service", "category", "area",
-                                                  "customer_account", "zone", "channel", "priority")}
+                                                  "customer_account", "caller_name", "caller_phone", "zone",
+                                                  "channel", "priority")}
 
 
 class ActionForm(FlaskForm):
@@ -323,12 +336,21 @@ ACTION_FORMS: dict[str, tuple[type[FlaskForm], str]] = {
 }
 
 
+BULK_ACTIONS: dict[str, Any] = {"assign": _l("Assign"), "escalate": _l("Escalate"), "pend": _l("Put on hold"),
+                                 "solution": _l("Link a solution")}
+
+
 class BulkAssignForm(FlaskForm):
-    """The queue's bulk action: the ticked incidents go to one person (or back to nobody), all or none."""
+    """The queue's bulk actions on the ticked incidents, all or none, each through the same service call as on
+    one incident: assign (to one person, or back to nobody), escalate to a tier, put on hold, link a solution."""
 
     ids = SelectMultipleField(_l("Incidents"), coerce=_int_or_zero, validate_choice=False,
                               validators=[DataRequired(_l("Tick the incidents to assign."))])
+    action = SelectField(_l("Do with the ticked incidents"), choices=list(BULK_ACTIONS.items()), default="assign")
     assignee = SelectField(_l("Assign the ticked incidents to"), validators=[Optional()])
+    tier = SelectField(_l("Hand over to tier"), choices=[("2", "L2"), ("3", "L3"), ("4", "L4")], default="2")
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=services.NOTE_MAX)])
+    article_id = IntegerField(_l("Solution article number"), validators=[Optional(), NumberRange(1, 2**31 - 1)])
 
     def set_staff(self, staff: list[tuple[str, str]]) -> BulkAssignForm:
         self.assignee.choices = [("", _l("Nobody (put back in the queue)")), *_people(staff)]

@@ -6,7 +6,7 @@ caller rolls back, so nothing half-done is ever committed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -117,9 +117,11 @@ def follow_up_incident(s: Session, old: Incident, actor: User, reason: object, *
     return new
 
 
-def bulk_assign(s: Session, actor: User, incidents: Sequence[Incident], assignee: User | None) -> None:
-    """Assigns every incident or none: the first refusals are raised together and the caller rolls back."""
-    _require_staff(actor, "assign incidents")
+def bulk_apply(s: Session, actor: User, incidents: Sequence[Incident], move: Callable[[Incident], object],
+               verb: str = "changed") -> None:
+    """One move on every incident or none: the refusals are raised together (naming each refused incident) and
+    the caller rolls back. The move is the same service call as on one incident, with the same checks."""
+    _require_staff(actor, "work on incidents")
     if not incidents:
         raise ValidationError("Choose at least one incident.", fields={"ids": "none chosen"})
     if len(incidents) > BULK_MAX:
@@ -127,15 +129,19 @@ def bulk_assign(s: Session, actor: User, incidents: Sequence[Incident], assignee
     refused: list[tuple[Incident, DomainError]] = []
     for incident in incidents:
         try:
-            assign_incident(s, incident, actor, assignee)
+            move(incident)
         except DomainError as exc:
             refused.append((incident, exc))
     if refused:
         first = refused[0][1]
         names = ", ".join(i.number or str(i.id) for i, _ in refused)
-        error = type(first)(f"Nothing was assigned: refused for {names} ({first.message})", code=first.code,
-                            fields={**first.fields, "ids": names})
-        raise error
+        raise type(first)(f"Nothing was {verb}: refused for {names} ({first.message})", code=first.code,
+                          fields={**first.fields, "ids": names})
+
+
+def bulk_assign(s: Session, actor: User, incidents: Sequence[Incident], assignee: User | None) -> None:
+    """Assigns every incident or none."""
+    bulk_apply(s, actor, incidents, lambda i: assign_incident(s, i, actor, assignee), "assigned")
 
 
 def incidents_by_ids(s: Session, ids: Sequence[int]) -> list[Incident]:

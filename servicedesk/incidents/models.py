@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.models import Article
@@ -35,6 +46,11 @@ class Incident(Base):
     category: Mapped[Category] = mapped_column(enum_column(Category, "incident_category"))
     area: Mapped[Area] = mapped_column(enum_column(Area, "incident_area"))
     customer_account: Mapped[str] = mapped_column(String(40), default="")
+    # Who called, when not the account holder (a relative, a neighbour) or when there is no account at all.
+    caller_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    caller_phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Repeat calls about this incident while it is open (催修): one row each in incident_chases.
+    chase_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     channel: Mapped[Channel] = mapped_column(enum_column(Channel, "incident_channel"))
     priority: Mapped[Priority] = mapped_column(enum_column(Priority, "incident_priority"))
     status: Mapped[IncidentStatus] = mapped_column(enum_column(IncidentStatus, "incident_status"))
@@ -233,6 +249,35 @@ class IncidentEvent(Base):
 
     incident: Mapped[Incident] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
+
+
+class IncidentChase(Base):
+    """A repeat call about an open incident (催修): the caller chases instead of reporting anew."""
+
+    __tablename__ = "incident_chases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    caller_phone: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    by: Mapped[User] = relationship()
+
+
+class QueueView(Base):
+    """A queue view a staff member saved under a name: the tab, filters, sort and columns, as a query string."""
+
+    __tablename__ = "queue_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    query: Mapped[str] = mapped_column(String(2000), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_queue_views_user_name"),)
 
 
 class FieldWork(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,8 @@ from servicedesk.users.models import User
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
 NOTE_MAX = 5_000
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{4,30}$")
+CALLER_NAME_MAX = 100
 REOPEN_WINDOW_DAYS = 7
 REPEAT_WINDOW_DAYS = 30
 CLOCK_SKEW = timedelta(minutes=2)  # a time "now" typed on a slightly fast clock is not in the future
@@ -168,6 +171,32 @@ def check_past(when: datetime, name: str, *, not_before: datetime | None = None,
         raise ValidationError(f"This time is before {before_what}.", fields={name: f"before {before_what}"})
 
 
+def clean_phone(value: object, field: str = "contact_phone") -> str:
+    """A phone number as typed (digits, spaces, dashes, a leading +), or a ValidationError."""
+    text = clean_text(value, field, max_len=40)
+    if not PHONE_RE.match(text):
+        raise ValidationError("Enter a phone number we can call (digits only, e.g. 13812345678).",
+                              fields={field: "not a phone number"})
+    return text
+
+
+def _caller(data: Mapping[str, Any], values: dict[str, Any], errors: dict[str, str]) -> None:
+    """Who called, when staff record it: a name and a phone, both optional (the account holder's record
+    serves when the holder called), the phone checked when given."""
+    try:
+        values["caller_name"] = clean_text(data.get("caller_name"), "caller_name", max_len=CALLER_NAME_MAX,
+                                           required=False)
+    except ValidationError as exc:
+        errors.update(exc.fields)
+    phone = data.get("caller_phone")
+    values["caller_phone"] = ""
+    if phone not in (None, ""):
+        try:
+            values["caller_phone"] = clean_phone(phone, "caller_phone")
+        except ValidationError as exc:
+            errors.update(exc.fields)
+
+
 def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporter: User | None = None,
                     policy: SlaPolicy = DEFAULT_POLICY) -> Incident:
     """A new incident with its SLA due times; subscribers report for themselves, staff for anyone."""
@@ -182,6 +211,8 @@ def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporte
             values[name] = clean_text(data.get(name), name, max_len=max_len, required=required)
         except ValidationError as exc:
             errors.update(exc.fields)
+    if is_staff(actor):
+        _caller(data, values, errors)
     service = data.get("service")
     if not isinstance(service, str) or service not in SERVICES:
         errors["service"] = "one of: " + ", ".join(SERVICES)

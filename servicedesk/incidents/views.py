@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone
+from flask_babel import format_time, get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -20,6 +20,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from kb.errors import DomainError, ValidationError
+from kb.models import Article
 from kb.orm import utcnow
 from kb.search.service import search_articles, suggest_for_incident
 from servicedesk import db
@@ -78,6 +79,7 @@ EVENT_LABELS: dict[str, Any] = {
     "field_work": _l("Field work recorded"),
     "audit": _l("Audit call-back"),
     "sla_breach": _l("SLA breached: escalated to the group leader"),
+    "chase": _l("The subscriber called again (催修)"),
 }
 FIELD_LABELS: dict[str, Any] = {
     "arrived_at": _l("Arrived on site"), "completed_at": _l("Work completed"), "fault_cause": _l("Fault cause"),
@@ -86,6 +88,7 @@ FIELD_LABELS: dict[str, Any] = {
     "group": _l("Team"), "assignee": _l("Assignee"), "duplicate_of": _l("Duplicate of"),
     "duplicates": _l("Duplicates"), "follow_up": _l("Followed up by"), "repeat_of": _l("Follows"),
     "audit": _l("Outcome"),
+    "chase_count": _l("Chases"),
 }
 # How a fix was verified, as the history's verify and reject_fix notes begin ("self: 好了。").
 VERIFY_METHOD_LABELS: dict[str, Any] = {"self": _l("Confirmed in self-service"), "callback": _l("Call-back (回访)")}
@@ -166,6 +169,39 @@ def _queue_filters(form: QueueFilterForm) -> queries.QueueFilters:
     )
 
 
+QUEUE_COLUMNS: dict[str, Any] = {
+    "number": _l("Number"), "title": _l("Title"), "status": _l("Status"), "sla": _l("Resolve by · SLA"),
+    "service": _l("Service"), "category": _l("Category"), "zone": _l("Zone · area"), "tier": _l("Tier"),
+    "assignee": _l("Assignee"), "subscriber": _l("Reporter · account"), "created": _l("Reported"),
+    "chases": _l("Chases · solution"),
+}
+DEFAULT_COLUMNS = ("number", "title", "status", "sla", "service", "zone", "assignee", "subscriber", "created",
+                   "chases")
+# The columns a click sorts by, each with the desk's orders it toggles between (first: the one a click gives).
+SORTABLE = {"created": ("newest", "oldest"), "sla": ("resolve_by",)}
+
+
+def _columns() -> list[tuple[str, Any]]:
+    """The columns asked for (?cols=…, number and title always), else the default set, in the desk's order."""
+    asked = set(request.args.getlist("cols")) & set(QUEUE_COLUMNS)
+    keys = asked | {"number", "title"} if asked else set(DEFAULT_COLUMNS)
+    return [(k, QUEUE_COLUMNS[k]) for k in QUEUE_COLUMNS if k in keys]
+
+
+def _sort_links(current: str) -> dict[str, dict[str, str]]:
+    """Per sortable column: the link a click follows and the aria-sort state it shows now."""
+    links = {}
+    for key, orders in SORTABLE.items():
+        state = "none"
+        if current in orders:
+            state = "ascending" if current in ("oldest", "resolve_by") else "descending"
+        following = orders[(orders.index(current) + 1) % len(orders)] if current in orders else orders[0]
+        args: dict[str, Any] = {**request.args.to_dict(flat=False), "sort": [following]}
+        args.pop("page", None)
+        links[key] = {"url": url_for(".queue", **args), "state": state}
+    return links
+
+
 @bp.get("/desk/incidents")
 @roles_required(*STAFF)
 def queue() -> Any:
@@ -178,63 +214,107 @@ def queue() -> Any:
     sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else None
     form.sort.data = sort or queries.TAB_SORT.get(tab, "newest")
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), 10_000)
-    result = queries.queue_page(s, me().id, tab=tab, filters=filters, sort=sort, page=page, per_page=PER_PAGE)
+    rows_only = request.headers.get("X-Queue-Refresh") == "rows"
+    result = queries.queue_page(s, me().id, tab=tab, filters=filters, sort=sort, page=page, per_page=PER_PAGE,
+                                with_counts=not rows_only)
+    columns = _columns()
+    shown = {"result": result, "sla": sla_of, "mask_phone": mask_phone, "columns": columns}
+    if rows_only:  # queue.js refreshing the rows in place
+        return render_template("incidents/_queue_rows.html", **shown), 400 if form.errors else 200
     bulk = BulkAssignForm(formdata=None).set_staff(queries.staff_choices(s))
-    return render_template("incidents/queue.html", form=form, tab=tab, tabs=TAB_LABELS, result=result,
-                           sla=sla_of, bulk=bulk, mask_phone=mask_phone, tab_cap=queries.TAB_CAP), \
-        400 if form.errors else 200
+    return render_template("incidents/queue.html", form=form, tab=tab, tabs=TAB_LABELS, bulk=bulk,
+                           tab_cap=queries.TAB_CAP, all_columns=list(QUEUE_COLUMNS.items()),
+                           column_keys={k for k, _label in columns}, sort_links=_sort_links(form.sort.data),
+                           now_shown=format_time(utcnow(), "HH:mm:ss"),
+                           refresh_ms=int(current_app.config.get("QUEUE_REFRESH_SECONDS", 60)) * 1000,
+                           saved_views=saved_views.views_of(s, me()), **shown), 400 if form.errors else 200
 
 
 @bp.post("/desk/incidents/bulk-assign")
+@bp.post("/desk/incidents/bulk")
 @roles_required(*STAFF)
 def bulk_assign() -> Response:
-    """Assigns the ticked incidents, all or none, then goes back to the same queue view."""
+    """One action on the ticked incidents, all or none, then back to the same queue view."""
     s = db.session()
     form = BulkAssignForm().set_staff(queries.staff_choices(s))
     back = safe_next(request.form.get("next"), url_for(".queue"))
     if not form.validate_on_submit():
-        flash(_("Nothing was assigned: tick at least one incident and choose someone from the list."), "error")
+        flash(_("Nothing was changed: tick at least one incident and fill in what the action needs."), "error")
         return redirect(back)
     ids = list(dict.fromkeys(int(i) for i in form.ids.data if i))
-    assignee = s.get(User, int(form.assignee.data)) if form.assignee.data else None
+    action = form.action.data or "assign"
     try:
         incidents = lifecycle.incidents_by_ids(s, ids)
         for incident in incidents:
             services.check_version(incident, request.form.get(f"version-{incident.id}"))
-        lifecycle.bulk_assign(s, me(), incidents, assignee)
+        done = _bulk(s, form, action, incidents)
         s.commit()
     except DomainError as exc:
         s.rollback()
-        flash(_("Nothing was assigned: %(reason)s", reason=bulk_reason(exc)), "error")
+        reason = bulk_reason(exc, action)
+        flash(_("Nothing was assigned: %(reason)s", reason=reason) if action == "assign"
+              else _("Nothing was changed: %(reason)s", reason=reason), "error")
         return redirect(back)
     except Exception as exc:
         conflict = services.concurrent_change(exc)
         if conflict is None:
             raise
         s.rollback()
-        flash(_("Nothing was assigned: someone else changed one of these incidents at the same moment."), "error")
+        flash(_("Nothing was changed: someone else changed one of these incidents at the same moment."), "error")
         return redirect(back)
-    who = assignee.name if assignee else _("nobody")
-    flash(_("%(num)d incidents assigned to %(who)s.", num=len(incidents), who=who), "success")
+    flash(done, "success")
     return redirect(back)
 
 
-def bulk_reason(exc: DomainError) -> str:
-    """Why a bulk assignment was refused, naming the incidents that stood in the way."""
+def _bulk(s: Any, form: BulkAssignForm, action: str, incidents: list[Incident]) -> str:
+    """Runs the bulk action through the single-incident services; the success message."""
+    actor = me()
+    assignee = s.get(User, int(form.assignee.data)) if form.assignee.data else None
+    if action == "escalate":
+        lifecycle.bulk_apply(s, actor, incidents, lambda i: services.escalate_incident(
+            s, i, actor, tier=int(form.tier.data or 2), reason=form.reason.data, assignee=assignee), "escalated")
+        return _("%(num)d incidents handed over to L%(tier)s.", num=len(incidents), tier=form.tier.data)
+    if action == "pend":
+        lifecycle.bulk_apply(s, actor, incidents, lambda i: services.pend_incident(s, i, actor, form.reason.data),
+                             "put on hold")
+        return _("%(num)d incidents put on hold.", num=len(incidents))
+    if action == "solution":
+        article = s.get(Article, form.article_id.data) if form.article_id.data else None
+        if article is None:
+            raise ValidationError("No such article.", fields={"article_id": "no such article"})
+        lifecycle.bulk_apply(s, actor, incidents, lambda i: services.link_solution(s, i, actor, article), "linked")
+        return _("Solution linked to %(num)d incidents.", num=len(incidents))
+    lifecycle.bulk_assign(s, actor, incidents, assignee)
+    who = assignee.name if assignee else _("nobody")
+    return _("%(num)d incidents assigned to %(who)s.", num=len(incidents), who=who)
+
+
+def bulk_reason(exc: DomainError, action: str = "assign") -> str:
+    """Why a bulk action was refused, naming the incidents that stood in the way."""
     if exc.code == "stale_version":
         return _("one of them changed since the list was shown; reload and tick again.")
     if exc.code == "invalid_transition":
-        return _("%(numbers)s cannot be assigned in their current state.", numbers=exc.fields.get("ids", ""))
+        numbers = exc.fields.get("ids", "")
+        if action == "assign":
+            return _("%(numbers)s cannot be assigned in their current state.", numbers=numbers)
+        return _("%(numbers)s cannot take this action in their current state.", numbers=numbers)
     return _(exc.message)
 
 
 @bp.route("/desk/incidents/new", methods=["GET", "POST"])
 @roles_required(*STAFF)
 def new() -> Any:
-    form = NewIncidentForm()
-    if not form.validate_on_submit():
-        return render_template("incidents/new.html", form=form), 400 if form.is_submitted() else 200
+    """The hotline intake: look the caller up, see their open and recent incidents, chase or record anew."""
     s = db.session()
+    form = NewIncidentForm().set_zones(intake_views.zone_rows(s))
+    picked = intake_views.picked_subscriber(s)
+    if picked is not None and not form.is_submitted():
+        form.customer_account.data = picked.account
+        form.zone.data = picked.zone.code if picked.zone is not None else ""
+    if not form.is_submitted() and request.args.get("phone"):
+        form.caller_phone.data = request.args["phone"][:40]  # back from a chase on a caller without an account
+    if not form.validate_on_submit():
+        return intake_views.intake_page(form, picked), 400 if form.is_submitted() else 200
     reporter = queries.active_user_by_username(s, form.reporter.data) if form.reporter.data else None
     try:
         if form.reporter.data and reporter is None:
@@ -245,7 +325,7 @@ def new() -> Any:
         db.session.rollback()
         attach_domain_error(form, exc)
         flash(domain_message(exc), "error")
-        return render_template("incidents/new.html", form=form), exc.status
+        return intake_views.intake_page(form, picked), exc.status
     db.session.commit()
     flash(_("Incident %(number)s recorded.", number=incident.number), "success")
     return redirect(url_for(".detail", incident_id=incident.id))
@@ -366,3 +446,4 @@ def detail(incident_id: int) -> Any:
 # The other pages of this blueprint register their routes on import.
 import servicedesk.incidents.action_views  # noqa: E402
 import servicedesk.incidents.audit_views  # noqa: E402,F401
+from servicedesk.incidents import intake_views, saved_views  # noqa: E402

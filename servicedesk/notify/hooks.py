@@ -49,6 +49,11 @@ def on_incident_event(s: Session, ev: IncidentEvent, done: set[tuple[int, str]])
     elif kind in ("incident.assigned", "incident.reopened"):
         if assignee is not None and assignee.id != ev.actor_id:
             notify_user(s, assignee, kind, {**data, "link": desk}, incident_id=incident.id)
+    elif kind == "incident.chased":
+        # The engineer on it, else the team's leader: the subscriber called again.
+        chased = assignee or (incident.group.leader if incident.group is not None else None)
+        if chased is not None and chased.id != ev.actor_id:
+            notify_user(s, chased, kind, {**data, "link": desk, "comment": ev.note}, incident_id=incident.id)
     elif kind == "incident.reply":
         author = s.get(User, ev.actor_id) if ev.actor_id else None
         if author is not None and author.is_staff and reporter is not None and reporter.id != author.id:
@@ -87,6 +92,8 @@ def _kind(ev: IncidentEvent) -> str | None:
         return None  # internal notes stay among staff, in the timeline
     if ev.action == "reopen":
         return "incident.reopened"
+    if ev.action == "chase":
+        return "incident.chased"
     if ev.field == "assignee" and ev.new:
         return "incident.assigned"
     if ev.field == "status" and ev.new == "resolved":

@@ -46,6 +46,11 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Incident {number} reopened", "Incident {number} \"{title}\" was reopened. {link}"),
         "zh_CN": ("工单 {number} 已重开", "工单 {number}“{title}”已重新打开。{link}"),
     },
+    "incident.chased": {
+        "en": ("Incident {number}: the subscriber called again",
+               "The subscriber called again about incident {number} \"{title}\" (chase). {comment} {link}"),
+        "zh_CN": ("工单 {number} 用户催修", "用户再次来电催修工单 {number}“{title}”。{comment} {link}"),
+    },
     "incident.appointment": {
         "en": ("Incident {number}: your appointment",
                "For your incident {number} \"{title}\", engineer {engineer} will come {window}. "
@@ -91,7 +96,7 @@ DEFAULTS: dict[str, dict[str, tuple[str, str]]] = {
 EVENTS = tuple(DEFAULTS)
 # Who receives what, for the preference page: events subscribers get, and events staff get.
 SUBSCRIBER_EVENTS = ("incident.created", "incident.appointment", "incident.resolved", "incident.reply")
-STAFF_EVENTS = ("incident.assigned", "incident.reopened", "incident.reply", "sla.breached",
+STAFF_EVENTS = ("incident.assigned", "incident.reopened", "incident.chased", "incident.reply", "sla.breached",
                 "sla.response_missed", "sla.at_risk", "article.submitted", "article.approved", "article.rejected")
 
 

@@ -21,10 +21,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from kb.vocabulary import SERVICES, service_label
-from servicedesk.incidents.services import DESCRIPTION_MAX, NOTE_MAX, TITLE_MAX
+from servicedesk.incidents.services import DESCRIPTION_MAX, NOTE_MAX, PHONE_RE, TITLE_MAX
 from servicedesk.portal.models import RATING_TAGS
 from servicedesk.portal.photos import IMAGE_EXTENSIONS, PHOTO_MAX_BYTES
-from servicedesk.portal.services import ADDRESS_MAX, PHONE_RE
+from servicedesk.portal.services import ADDRESS_MAX
 from servicedesk.web import AREA_LABELS
 
 RATING_TAG_LABELS: dict[str, Any] = {

@@ -26,7 +26,13 @@ from kb.orm import utcnow
 from kb.permissions import can_read_article
 from kb.validation import clean_text
 from servicedesk.incidents.models import Incident, Verification
-from servicedesk.incidents.services import DESCRIPTION_MAX, TITLE_MAX, create_incident, verify_incident
+from servicedesk.incidents.services import (
+    DESCRIPTION_MAX,
+    TITLE_MAX,
+    clean_phone,
+    create_incident,
+    verify_incident,
+)
 from servicedesk.incidents.sla import DEFAULT_POLICY, SlaPolicy
 from servicedesk.org.models import Subscriber
 from servicedesk.portal.models import (
@@ -45,7 +51,6 @@ QUERY_MAX = 200
 VIEWED_MAX = 10
 SAME_REPORT_WINDOW = timedelta(minutes=10)
 TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]{16,64}$")
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{4,30}$")
 
 
 @dataclass(frozen=True)
@@ -59,15 +64,6 @@ class FeedbackCount:
 def new_report_token() -> str:
     """A one-time token for a report form; sending the form twice with it makes one incident."""
     return secrets.token_urlsafe(24)
-
-
-def clean_phone(value: object, field: str = "contact_phone") -> str:
-    """A phone number as typed (digits, spaces, dashes, a leading +), or a ValidationError."""
-    text = clean_text(value, field, max_len=40)
-    if not PHONE_RE.match(text):
-        raise ValidationError("Enter a phone number we can call (digits only, e.g. 13812345678).",
-                              fields={field: "not a phone number"})
-    return text
 
 
 def phone_digits(phone: str) -> str:

@@ -29,7 +29,6 @@ class Problem(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     service: Mapped[str] = mapped_column(String(40))
-    zone_id: Mapped[int | None] = mapped_column(ForeignKey("zones.id"))
     status: Mapped[ProblemStatus] = mapped_column(enum_column(ProblemStatus, "problem_status"),
                                                   default=ProblemStatus.OPEN)
     root_cause: Mapped[str] = mapped_column(Text, default="")
@@ -41,7 +40,8 @@ class Problem(Base):
     resolved_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
-    zone: Mapped[Zone | None] = relationship()
+    # The zones where it strikes (none: anywhere); gathering an incident adds its zone.
+    zones: Mapped[list[Zone]] = relationship(secondary="problem_zones", order_by="Zone.code")
     solution: Mapped[Article | None] = relationship()
     created_by: Mapped[User] = relationship()
     events: Mapped[list[ProblemEvent]] = relationship(order_by="ProblemEvent.id", cascade="all, delete-orphan",
@@ -49,6 +49,13 @@ class Problem(Base):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (Index("ix_problems_status_service", "status", "service"),)
+
+
+class ProblemZone(Base):
+    __tablename__ = "problem_zones"
+
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problems.id", ondelete="CASCADE"), primary_key=True)
+    zone_id: Mapped[int] = mapped_column(ForeignKey("zones.id"), primary_key=True, index=True)
 
 
 class ProblemEvent(Base):

@@ -30,6 +30,7 @@ from servicedesk.users.models import User
 
 TEXT_MAX = 10_000
 MAX_LINK = 200
+MAX_ZONES = 50
 
 
 def _event(problem: Problem, actor: User | None, action: str, note: str = "") -> None:
@@ -62,15 +63,11 @@ def create_problem(s: Session, actor: User, data: Mapping[str, Any]) -> Problem:
     service = data.get("service")
     if service not in SERVICES:
         errors["service"] = "unknown service"
-    zone = None
-    if data.get("zone"):
-        zone = s.scalar(select(Zone).where(Zone.code == str(data["zone"])))
-        if zone is None:
-            errors["zone"] = "unknown zone"
+    zones = _zones(s, data, errors)
     if errors:
         first = next(iter(errors))
         raise ValidationError(f"Please correct the problem ({first}: {errors[first]}).", fields=errors)
-    problem = Problem(title=title, description=description, service=str(service), zone=zone, created_by_id=actor.id,
+    problem = Problem(title=title, description=description, service=str(service), zones=zones, created_by_id=actor.id,
                       status=ProblemStatus.OPEN)
     s.add(problem)
     s.flush()
@@ -78,6 +75,23 @@ def create_problem(s: Session, actor: User, data: Mapping[str, Any]) -> Problem:
     _event(problem, actor, "create")
     s.flush()
     return problem
+
+
+def _zones(s: Session, data: Mapping[str, Any], errors: dict[str, str]) -> list[Zone]:
+    """The zones named by "zones" (a list of codes, or codes separated by spaces or commas) and "zone" (one)."""
+    given = data.get("zones") or []
+    codes = given.replace(",", " ").split() if isinstance(given, str) else [str(c) for c in given]
+    if data.get("zone"):
+        codes.append(str(data["zone"]))
+    codes = list(dict.fromkeys(c.strip() for c in codes if c.strip()))
+    if len(codes) > MAX_ZONES:
+        errors["zones"] = f"at most {MAX_ZONES} zones"
+        return []
+    found = {z.code: z for z in s.scalars(select(Zone).where(Zone.code.in_(codes)))} if codes else {}
+    unknown = [c for c in codes if c not in found]
+    if unknown:
+        errors["zones" if data.get("zones") else "zone"] = f"unknown zone {unknown[0][:40]}"
+    return sorted(found.values(), key=lambda z: z.code)
 
 
 def update_problem(s: Session, problem: Problem, actor: User, data: Mapping[str, Any]) -> Problem:
@@ -127,8 +141,22 @@ def add_incidents(s: Session, problem: Problem, actor: User, incident_ids: Itera
             incident.problem_id = problem.id
             _record(s, incident, actor, "join_problem", field="problem", new=problem.number)
     _event(problem, actor, "add_incidents", ", ".join(i.number or str(i.id) for i in incidents))
+    _spread(s, problem, actor, incidents)
     s.flush()
     return incidents
+
+
+def _spread(s: Session, problem: Problem, actor: User, incidents: Iterable[Incident]) -> None:
+    """A problem with zones strikes wherever its incidents are: their zones join its own (one event)."""
+    if not problem.zones:
+        return  # no zone: anywhere already
+    have = {z.id for z in problem.zones}
+    new = {i.zone_id for i in incidents if i.zone_id is not None} - have
+    if not new:
+        return
+    added = sorted(s.scalars(select(Zone).where(Zone.id.in_(new))), key=lambda z: z.code)
+    problem.zones = sorted([*problem.zones, *added], key=lambda z: z.code)
+    _event(problem, actor, "zones", ", ".join(z.code for z in added))
 
 
 def set_solution(s: Session, problem: Problem, actor: User, article: Article | None) -> Problem:
@@ -185,7 +213,8 @@ def _announce(s: Session, problem: Problem, resolved: list[Incident]) -> None:
 
 def problem_data(s: Session, problem: Problem) -> dict[str, Any]:
     return {"id": problem.id, "number": problem.number, "title": problem.title, "service": problem.service,
-            "zone": problem.zone.code if problem.zone else None, "status": problem.status.value,
+            "zone": problem.zones[0].code if problem.zones else None, "zones": [z.code for z in problem.zones],
+            "status": problem.status.value,
             "root_cause": problem.root_cause, "workaround": problem.workaround, "solution_id": problem.solution_id,
             "incident_ids": list(s.scalars(select(Incident.id).where(Incident.problem_id == problem.id)
                                            .order_by(Incident.id))),
@@ -202,7 +231,7 @@ def list_problems(s: Session, *, status: str | None = None, service: str | None 
     if service:
         query = query.where(Problem.service == service)
     if zone:
-        query = query.join(Zone, Zone.id == Problem.zone_id).where(Zone.code == zone)
+        query = query.where(Problem.zones.any(Zone.code == zone))
     total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = list(s.scalars(query.order_by(Problem.id.desc()).limit(limit).offset(offset)))
     return rows, int(total)
@@ -232,8 +261,8 @@ def known_errors_for(s: Session, incident: Incident, *, limit: int = 3) -> list[
     zone (or with no zone: anywhere), newest first. The incident's own problem included."""
     if incident.status not in OPEN_STATES:
         return []
-    zone = Problem.zone_id.is_(None) if incident.zone_id is None else or_(Problem.zone_id.is_(None),
-                                                                          Problem.zone_id == incident.zone_id)
+    anywhere = ~Problem.zones.any()
+    zone = anywhere if incident.zone_id is None else or_(anywhere, Problem.zones.any(Zone.id == incident.zone_id))
     return list(s.scalars(select(Problem).where(Problem.status == ProblemStatus.KNOWN_ERROR,
                                                 Problem.service == incident.service, zone)
                           .order_by(Problem.id.desc()).limit(limit)))

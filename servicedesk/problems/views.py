@@ -35,13 +35,14 @@ STATUS_LABELS = {"open": _l("Open"), "known_error": _l("Known error"), "resolved
                  "closed": _l("Closed")}
 EVENT_LABELS = {"create": _l("Problem recorded"), "update": _l("Root cause or workaround changed"),
                 "known_error": _l("Marked as a known error"), "add_incidents": _l("Incidents gathered"),
-                "set_solution": _l("Solution set"), "resolve": _l("Resolved with its incidents")}
+                "set_solution": _l("Solution set"), "zones": _l("Zones added"),
+                "resolve": _l("Resolved with its incidents")}
 
 
 class ProblemForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Write a short title.")), Length(max=200)])
     service = SelectField(_l("Service"), validators=[DataRequired(_l("Choose the service."))])
-    zone = StringField(_l("Zone code"), validators=[Optional(), Length(max=40)])
+    zones = StringField(_l("Zone codes"), validators=[Optional(), Length(max=500)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=problems.TEXT_MAX)])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -116,7 +117,7 @@ def create() -> Any:
         return problem_list(form, 400)
     try:
         problem = problems.create_problem(db.session(), me(), {
-            "title": form.title.data, "service": form.service.data, "zone": form.zone.data,
+            "title": form.title.data, "service": form.service.data, "zones": form.zones.data or "",
             "description": form.description.data})
         db.session.commit()
     except DomainError as exc:

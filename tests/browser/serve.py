@@ -74,6 +74,15 @@ def seed() -> dict[str, Any]:
     org.create_zone(s, admin, group, code="CD-01", name="幸福片区", manager=agent)
     org.upsert_subscriber(s, agent, {"account": "GD20240001", "name": "张伟", "phone": "13812345678",
                                      "address": "幸福小区 3 栋 2 单元 501", "zone": "CD-01"})
+    # A township zone (8 h to fix a fault, not 4), a subscriber there, and an open report of theirs (the hotline's
+    # repeat call becomes a chase on it).
+    org.create_zone(s, admin, group, code="QS-01", name="青山镇柳河村", manager=agent, area="township")
+    org.upsert_subscriber(s, agent, {"account": "GD20240002", "name": "刘和平", "phone": "13955665678",
+                                     "address": "青山镇柳河村 3 组 12 号", "zone": "QS-01"})
+    from servicedesk.incidents.services import create_incident
+
+    waiting = create_incident(s, agent, {"title": "电视没信号，所有频道黑屏", "service": "cable_tv",
+                                         "category": "fault", "customer_account": "GD20240002"})
     answers = []
     for data in PUBLIC_ANSWERS:
         article = kb.create_article(s, agent, {"type": "solution", "visibility": "public", **data})
@@ -81,10 +90,11 @@ def seed() -> dict[str, Any]:
         kb.review_article(s, article, other_lead, content_ok=True, form_ok=True, decision="approve",
                           comment="内容与表单均符合要求")
         answers.append(article.id)
-    waiting = kb.create_article(s, author, {"type": "solution", **IN_REVIEW_SOLUTION})
-    kb.submit_article(s, waiting, author)
+    in_review = kb.create_article(s, author, {"type": "solution", **IN_REVIEW_SOLUTION})
+    kb.submit_article(s, in_review, author)
     s.flush()
-    return {"answers": answers, "los_answer": answers[0], "waiting_solution": waiting.id,
+    return {"answers": answers, "los_answer": answers[0], "waiting_solution": in_review.id,
+            "township_incident": waiting.id,
             "lead": lead.username, "password": PASSWORD}
 
 

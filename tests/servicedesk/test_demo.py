@@ -85,7 +85,9 @@ def _demo_incidents(s: Session) -> list[Incident]:
 
 
 def _history_incidents(s: Session) -> list[Incident]:
-    return list(s.scalars(select(Incident).where(Incident.title.not_in(STORY_TITLES)).order_by(Incident.id)))
+    """The everyday history's incidents (not the stories', the portal readers' reports, nor the neighbour's call)."""
+    return list(s.scalars(select(Incident).where(Incident.title.not_in(STORY_TITLES), Incident.channel != "portal",
+                                                 Incident.caller_name == "").order_by(Incident.id)))
 
 
 def _row_counts(s: Session) -> dict[str, int]:
@@ -300,6 +302,9 @@ def test_portal_reading_feeds_the_knowledge_figures(s: Session, loaded: list[str
     now = orm.utcnow()
     figures = knowledge_figures(s, now - timedelta(days=30), now)
     assert figures.deflection.solved > 0 and figures.not_found
+    # readers an article did not help reported from the portal: deflection is a share, not a flat 100 %
+    assert figures.deflection.portal_reports > 0
+    assert 0.5 < (figures.deflection.deflection_rate or 0) < 1
     assert figures.top_solved and figures.top_solved[0].count > 1
 
 
@@ -315,3 +320,12 @@ def test_the_village_outage_is_one_problem(s: Session, loaded: list[str]) -> Non
 
     [notice] = outages.active(s, zone="LH-01", service="broadband")
     assert notice.problem_id == problem.id and notice.ends_at is not None
+
+
+def test_the_hotline_chases_and_a_neighbours_report_are_there(s: Session, loaded: list[str]) -> None:
+    chased = s.scalars(select(Incident).where(Incident.chase_count > 0)).all()
+    assert len(chased) == 3 and sorted(i.chase_count for i in chased) == [1, 1, 2]
+    assert all(i.status.value in ("new", "assigned", "in_progress", "pending") for i in chased)
+    [neighbour] = s.scalars(select(Incident).where(Incident.caller_name == "隔壁王阿姨")).all()
+    assert neighbour.subscriber is not None and neighbour.subscriber.name != neighbour.caller_name
+    assert any(line.startswith("Hotline: 4 repeat calls") for line in loaded)

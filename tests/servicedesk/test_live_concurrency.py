@@ -174,3 +174,20 @@ def test_a_process_killed_between_commit_and_index_write_is_caught_up_without_a_
     for node in (desk.a, desk.b):  # the crashed approval appears on both nodes
         wait_for(lambda n=node: len(set(n.search(token, "E-04 崩溃恢复测试")) - seen[n.instance]) == 1, 5)
     assert json.loads(json.dumps(desk.a.call("GET", "/health").body))["index_lag"] == 0
+
+
+def test_repeat_calls_taken_at_once_on_both_nodes_all_count(desk: Desk) -> None:
+    """Eight agents record a chase (催修) on one open incident at the same moment, on two nodes: every call
+    counts (the count is raised by the database), none is refused, and the history holds each one."""
+    agents = [desk.tokens["li.na"], desk.tokens["zhao.lei"]]
+    r = desk.a.call("POST", "/incidents", agents[0], {**INCIDENT, "title": "催修并发：电视没信号",
+                                                      "reporter": "liu.fang"})
+    assert r.status == 201, r
+    iid = r.body["id"]
+    tally = Tally()
+    at_once([lambda n=n: (desk.a if n % 2 else desk.b).call("POST", f"/incidents/{iid}/chases", agents[n % 2],
+                                                           {"note": f"第 {n} 次来电"}) for n in range(8)], tally)
+    assert tally.server_errors() == [] and tally.counts == {201: 8}, tally.bodies
+    r = desk.b.call("GET", f"/incidents/{iid}", agents[1])
+    assert r.body["chase_count"] == 8
+    assert sum(1 for h in r.body["history"] if h["action"] == "chase") == 8

@@ -229,3 +229,38 @@ def test_the_list_filters_by_status_service_and_zone(app, s, agent, admin):
     assert client.get("/api/v1/problems?service=telegraph").status_code == 400
     page = client.get("/desk/problems?service=iptv&zone=CD-01").get_data(as_text=True)
     assert "幸福片区 IPTV" in page and "幸福片区宽带" not in page
+
+
+def test_a_problem_strikes_in_several_zones_and_grows_with_its_incidents(app, s, agent, admin, subscriber):
+    """A feeder fibre behind two villages: one problem in both zones (API), a report from a third zone joins
+    and brings its zone, the known-error hint reaches every zone of it; an unknown zone is named."""
+    from servicedesk.org import services as org
+
+    station = org.create_station(s, admin, "青山服务站")
+    group = org.create_group(s, admin, station, "青山装维组", leader=agent)
+    for code, name in (("LH-01", "柳河村"), ("LH-02", "下河村"), ("LH-03", "上河村")):
+        org.create_zone(s, admin, group, code=code, name=name, area="township")
+    s.commit()
+    client = login_client(app, agent)
+    bad = client.post("/api/v1/problems", json={"title": "主干光缆", "service": "broadband",
+                                                "zones": ["LH-01", "NO-SUCH"]})
+    assert bad.status_code == 400 and error_of(bad)["fields"] == {"zones": "unknown zone NO-SUCH"}
+    assert s.scalar(select(Problem).where(Problem.title == "主干光缆")) is None
+    made = client.post("/api/v1/problems", json={"title": "主干光缆", "service": "broadband",
+                                                 "zones": ["LH-02", "LH-01"]})
+    assert made.status_code == 201, made.get_json()
+    body = made.get_json()
+    assert body["zones"] == ["LH-01", "LH-02"] and body["zone"] == "LH-01"
+    problem = s.get(Problem, body["id"])
+    assert problem is not None
+    far = factories.incident(agent, reporter=subscriber, zone="LH-03")
+    problems.add_incidents(s, problem, agent, [far.id])
+    assert [z.code for z in problem.zones] == ["LH-01", "LH-02", "LH-03"]
+    assert problem.events[-1].action == "zones" and problem.events[-1].note == "LH-03"
+    problems.update_problem(s, problem, agent, {"workaround": "告知用户预计恢复时间", "status": "known_error"})
+    s.commit()
+    near = factories.incident(agent, reporter=subscriber, zone="LH-02")
+    assert [p.id for p in problems.known_errors_for(s, near)] == [problem.id]
+    assert [p["id"] for p in client.get("/api/v1/problems?zone=LH-03").get_json()["items"]] == [problem.id]
+    page = client.get(f"/desk/problems/{problem.id}").get_data(as_text=True)
+    assert "柳河村、下河村、上河村" in page

@@ -16,7 +16,7 @@ from tests.servicedesk.web_desk.conftest import text
 
 
 def _rows(body: str) -> int:
-    return len(re.findall(r'class="incident-card__title" href="/desk/incidents/\d+"', body))
+    return len(re.findall(r'class="queue-table__title" href="/desk/incidents/\d+"', body))
 
 
 def test_queue_tabs_filters_and_paging(s, page, agent, lead, subscriber):
@@ -52,7 +52,7 @@ def test_queue_tabs_filters_and_paging(s, page, agent, lead, subscriber):
 
     # Sorting: due soonest puts the complaint (2 h) first; oldest first starts with the first report.
     complaint = factories.incident(agent, reporter=subscriber, title="投诉：装机超时", category="complaint")
-    first = re.compile(r'class="incident-card__title" href="/desk/incidents/(\d+)"')
+    first = re.compile(r'class="queue-table__title" href="/desk/incidents/(\d+)"')
     client = page(agent)
     assert first.search(text(client.get("/desk/incidents?sort=resolve_by"))).group(1) == str(complaint.id)
     assert first.search(text(client.get("/desk/incidents"))).group(1) == str(complaint.id)
