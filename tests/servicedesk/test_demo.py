@@ -329,3 +329,16 @@ def test_the_hotline_chases_and_a_neighbours_report_are_there(s: Session, loaded
     [neighbour] = s.scalars(select(Incident).where(Incident.caller_name == "隔壁王阿姨")).all()
     assert neighbour.subscriber is not None and neighbour.subscriber.name != neighbour.caller_name
     assert any(line.startswith("Hotline: 4 repeat calls") for line in loaded)
+
+
+def test_a_done_change_caused_reports_that_the_figures_count(s: Session, loaded: list[str]) -> None:
+    from servicedesk.figures import compute
+    from servicedesk.problems.models import Change, ChangeIncident, ChangeStatus
+
+    [done] = s.scalars(select(Change).where(Change.status == ChangeStatus.COMPLETED)).all()
+    assert done.review and done.approved_by_id not in (None, done.requested_by_id)
+    caused = s.scalars(select(ChangeIncident.incident_id).where(ChangeIncident.change_id == done.id)).all()
+    assert len(caused) == 2
+    now = orm.utcnow()
+    rows = compute(s, (now - timedelta(days=7)).astimezone(demo.BEIJING).date(), now.astimezone(demo.BEIJING).date())
+    assert rows[0].values["caused_by_changes"] == 2
