@@ -47,6 +47,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from servicedesk import api
     from servicedesk.audit import views as audit_views
     from servicedesk.auth import views as auth_views
+    from servicedesk.catalogue import registry as catalogue_registry
+    from servicedesk.catalogue import views as catalogue_views
     from servicedesk.conversation import views as conversation_views  # noqa: F401  (joins incidents, portal)
     from servicedesk.figures import subscriber_views as subscriber_base_pages
     from servicedesk.figures import views as figures_pages
@@ -68,8 +70,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             _ = current_user.is_authenticated
             db.start_writing()
 
+    @app.before_request
+    def _service_catalogue() -> None:
+        # An administrator's change in another process or node: this one reads it (at most one look a second).
+        catalogue_registry.refresh(db.session())
+
     for views in (auth_views, user_views, incident_views, knowledge_views, portal_views, org_views,
-                  notify_views, audit_views, problem_views):
+                  notify_views, audit_views, problem_views, catalogue_views):
         app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(figures_pages.bp)

@@ -285,7 +285,7 @@ MODEL_MODULES = ("kb.models", "kb.lexicon", "kb.search.changelog", "servicedesk.
                  "servicedesk.notify.models", "kb.search.searchlog", "servicedesk.audit.models",
                  "servicedesk.conversation.models", "servicedesk.auth.sessions",
                  "servicedesk.figures.models", "servicedesk.problems.models",
-                 "servicedesk.incidents.field_models")
+                 "servicedesk.incidents.field_models", "servicedesk.catalogue.registry")
 
 
 def load_models() -> None:

@@ -33,6 +33,7 @@ from kb.models import Article
 from kb.orm import use_clock, utcnow
 from kb.workflow import ArticleStatus, ArticleType, RevisionStatus
 from servicedesk.attachments import current_store
+from servicedesk.demo_catalogue import load_catalogue
 from servicedesk.demo_content import (
     ARTICLES,
     DEMO_PASSWORD,
@@ -112,6 +113,7 @@ class Loaded:
     months: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)  # closing attempts the desk refused, as shown
     chases: int = 0  # repeat calls (催修) recorded on open reports
+    services_added: int = 0  # services the administrator added to the catalogue
 
 
 def demo_usernames() -> list[str]:
@@ -161,6 +163,7 @@ def load_demo(s: Session) -> list[str]:
         load_problems(s, loaded.users, loaded.articles)  # a scheduled cut-over and an overlapping standard change
         load_field_visit(s, loaded.users, current_store())  # a visit with photos, a signature and measurements
         loaded.chases = load_calls(s, loaded.users, policy)  # repeat calls (催修) and a neighbour's report
+        loaded.services_added = load_catalogue(s, loaded.users, policy)  # 5G 基站 and 智慧家庭, with reports
     s.flush()
     return summary(loaded)
 
@@ -437,6 +440,9 @@ def summary(loaded: Loaded) -> list[str]:
     if loaded.reading:
         lines.append(f"Portal: {loaded.reading} searches over the last {READING_DAYS} days, with the articles "
                      "opened and the \"did this solve your problem?\" answers.")
+    if loaded.services_added:
+        lines.append("Catalogue: 5G 基站 and 智慧家庭 added by the administrator (Manage → Service catalogue), with "
+                     "reports for them.")
     if loaded.chases:
         lines.append(f"Hotline: {loaded.chases} repeat calls (催修) on open reports, and a report phoned in by a "
                      "neighbour for an account holder who was away.")

@@ -40,16 +40,28 @@ _TOKEN = re.compile(
     r'(?P<neg>-(?!\d{1,2}(?:[.,]\d+)?(?![\d.])|\d+[.,]\d)(?=\S))?'
     r'(?:(?P<field>[A-Za-z_]+):)?(?:"(?P<quoted>[^"]*)"?|(?P<word>\S+))'
 )
-_SERVICE_BY_LABEL = {label.lower(): code for code, labels in SERVICES.items() for label in labels}
-for _code, _labels in SERVICES.items():
-    for _label in _labels[0].split("/"):
-        _SERVICE_BY_LABEL.setdefault(_label.lower(), _code)
 # What people call the services when they type a filter by hand.
 _ALIASES = {"有线电视": "cable_tv", "数字电视": "cable_tv", "户户通": "satellite_tv", "卫星电视": "satellite_tv",
             "直播卫星": "satellite_tv", "专线": "leased_line", "固话": "voice", "语音": "voice", "基站": "mobile",
             "网络电视": "iptv"}
-for _alias, _code in _ALIASES.items():
-    _SERVICE_BY_LABEL.setdefault(_alias, _code)
+_by_label: tuple[tuple[tuple[str, tuple[str, str]], ...], dict[str, str]] = ((), {})
+
+
+def _service_by_label() -> dict[str, str]:
+    """Label (either language, or a part of a "/" label, or an alias) -> code, for the catalogue as it is now
+    (an administrator may add a service at any time); rebuilt when the catalogue changed."""
+    global _by_label
+    now = tuple(SERVICES.items())
+    if now == _by_label[0]:
+        return _by_label[1]
+    found = {label.lower(): code for code, labels in now for label in labels}
+    for code, labels in now:
+        for part in labels[0].split("/"):
+            found.setdefault(part.lower(), code)
+    for alias, code in _ALIASES.items():
+        found.setdefault(alias, code)
+    _by_label = (now, found)
+    return found
 
 
 @dataclass(frozen=True)
@@ -152,7 +164,7 @@ def normalize_filter(name: str, value: str) -> str:
     if name in ("tags", "category"):
         return value.lower()
     if name == "services":
-        return _SERVICE_BY_LABEL.get(value.lower(), value)
+        return _service_by_label().get(value.lower(), value)
     if name in ("type", "status", "visibility"):
         return value.lower()
     return value

@@ -22,6 +22,7 @@ from servicedesk.api import (  # noqa: E402, F401
     attachments,
     audit,
     callbacks,
+    catalogue,
     changes,
     conversation,
     document,

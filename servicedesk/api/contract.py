@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated, Any, TypeVar, cast
@@ -94,6 +94,31 @@ def one_of(values: Iterable[str], description: str = "") -> Any:
 
     schema: J = {"type": "string", "enum": options, **({"description": description} if description else {})}
     return Annotated[str, AfterValidator(check), WithJsonSchema(schema)]
+
+
+def catalogue_code(known: Container[str], description: str) -> Any:
+    """A code that must be in `known` when the request comes (a map kept up to date at run time, such as the
+    service catalogue: a service added by an administrator is accepted without a restart)."""
+
+    def check(value: str) -> str:
+        if value not in known:
+            raise PydanticCustomError("one_of", "one of the catalogue's codes ({description})",
+                                      {"description": description})
+        return value
+
+    return Annotated[str, AfterValidator(check), WithJsonSchema({"type": "string", "description": description})]
+
+
+def catalogue_codes(known: Container[str], description: str) -> Any:
+    """A comma-separated list of such codes, or nothing (a query filter)."""
+
+    def check(value: str) -> str:
+        unknown = [v.strip() for v in value.split(",") if v.strip() and v.strip() not in known]
+        if unknown:
+            raise PydanticCustomError("one_of", "unknown: {unknown}", {"unknown": ", ".join(unknown)})
+        return value
+
+    return Annotated[str, AfterValidator(check), WithJsonSchema({"type": "string", "description": description})]
 
 
 # -- errors -----------------------------------------------------------------------------------------

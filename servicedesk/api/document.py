@@ -16,7 +16,7 @@ from servicedesk.api.contract import SIGNED_IN, declared_paths, error_responses,
 J = dict[str, Any]
 log = logging.getLogger(__name__)
 TAGS = ("health", "meta", "articles", "search", "incidents", "organisation", "users", "webhooks", "audit",
-        "figures", "problems", "changes")
+        "figures", "problems", "changes", "catalogue")
 
 
 def document() -> J:

@@ -15,7 +15,18 @@ from kb.validation import MAX_ID
 from kb.vocabulary import SERVICES
 from kb.workflow import ArticleStatus, ArticleType, ChangeKind, Decision, RevisionStatus, Visibility
 from servicedesk.api.common import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
-from servicedesk.api.contract import Input, Output, Query, QueryText, Text, choices, enum_choices, one_of
+from servicedesk.api.contract import (
+    Input,
+    Output,
+    Query,
+    QueryText,
+    Text,
+    catalogue_code,
+    catalogue_codes,
+    choices,
+    enum_choices,
+    one_of,
+)
 from servicedesk.conversation.services import MAX_BODY as MESSAGE_MAX
 from servicedesk.incidents.audits import SAMPLE_MAX
 from servicedesk.incidents.queries import SORTS
@@ -327,7 +338,7 @@ class SubscriberQuery(Paged):
 
 # -- articles and search ---------------------------------------------------------------------------
 
-Service = one_of(SERVICES)
+Service = catalogue_code(SERVICES, "A service code of the catalogue (GET /api/v1/catalogue/services)")
 
 
 class Content(Output):
@@ -839,7 +850,7 @@ class IncidentQuery(Paged):
     status: str = Field("", pattern=enum_choices(IncidentStatus), description="Comma-separated statuses")
     assignee: QueryText = Field("", description="Username, 'me' or 'none'")
     area: str = Field("", pattern=enum_choices(Area), description="Comma-separated areas")
-    service: str = Field("", pattern=choices(SERVICES), description="Comma-separated service codes")
+    service: catalogue_codes(SERVICES, "Comma-separated service codes") = ""  # type: ignore[valid-type]
     category: str = Field("", pattern=enum_choices(Category), description="Comma-separated categories")
     tier: str = Field("", pattern=choices(["1", "2", "3", "4"]), description="Comma-separated tiers (1-4)")
     zone: QueryText = Field("", description="Comma-separated zone codes (400 if unknown)")

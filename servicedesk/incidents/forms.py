@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as WTFormsValidationError
 
-from kb.vocabulary import SERVICES, service_label
+from kb.vocabulary import ACTIVE, SERVICES, service_label
 from servicedesk.incidents import services
 from servicedesk.incidents.queries import ESCALATION_ROLES
 from servicedesk.incidents.workflow import Area, Category, Channel, IncidentStatus, Priority
@@ -37,9 +37,10 @@ def _choices(labels: dict[str, Any], values: list[str], blank: Any = None) -> li
     return [("", blank), *out] if blank is not None else out
 
 
-def service_choices(blank: Any = None) -> list[tuple[str, str]]:
+def service_choices(blank: Any = None, *, offered: bool = False) -> list[tuple[str, str]]:
+    """The catalogue's services: all of them (filters, old records), or those offered for new reports."""
     locale = str(get_locale())
-    out = [(code, service_label(code, locale)) for code in SERVICES]
+    out = [(code, service_label(code, locale)) for code in (ACTIVE if offered else SERVICES)]
     return [("", str(blank)), *out] if blank is not None else out
 
 
@@ -114,8 +115,9 @@ class NewIncidentForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.service.choices = service_choices(_l("Choose…"))
-        self.category.choices = _choices(CATEGORY_LABELS, [c.value for c in Category])
+        self.service.choices = service_choices(_l("Choose…"), offered=True)
+        self.category.choices = _choices(CATEGORY_LABELS, [c.value for c in Category],
+                                         _l("The service's default"))
         self.area.choices = _choices(AREA_LABELS, [a.value for a in Area],
                                      _l("From the zone or subscriber record (else urban)"))
         self.channel.choices = _choices(CHANNEL_LABELS, [c.value for c in Channel])

@@ -19,7 +19,7 @@ from kb.models import Article
 from kb.orm import utcnow
 from kb.services import create_article
 from kb.validation import clean_bool, clean_text, is_valid_id, parse_enum
-from kb.vocabulary import SERVICES
+from kb.vocabulary import ACTIVE, DEFAULT_CATEGORY
 from kb.workflow import ArticleStatus, ArticleType
 from servicedesk.incidents.models import Incident, IncidentEvent, Verification
 from servicedesk.incidents.sla import DEFAULT_POLICY, SlaPolicy
@@ -40,6 +40,7 @@ from servicedesk.users.models import User
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
 NOTE_MAX = 5_000
+CATEGORIES = frozenset(c.value for c in Category)
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{4,30}$")
 CALLER_NAME_MAX = 100
 REOPEN_WINDOW_DAYS = 7
@@ -214,9 +215,11 @@ def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporte
     if is_staff(actor):
         _caller(data, values, errors)
     service = data.get("service")
-    if not isinstance(service, str) or service not in SERVICES:
-        errors["service"] = "one of: " + ", ".join(SERVICES)
-    category = _choice(data, "category", Category, None, errors)
+    if not isinstance(service, str) or service not in ACTIVE:
+        errors["service"] = "one of: " + ", ".join(ACTIVE)  # the catalogue's services offered for new reports
+    # Unless chosen, the SLA category is the service's default (the catalogue's).
+    default = DEFAULT_CATEGORY.get(service) if isinstance(service, str) else None
+    category = _choice(data, "category", Category, Category(default) if default in CATEGORIES else None, errors)
     area = _choice(data, "area", Area, Area.URBAN, errors)
     default_channel = Channel.PORTAL if actor.role == Role.USER else Channel.HOTLINE
     channel = _choice(data, "channel", Channel, default_channel, errors)

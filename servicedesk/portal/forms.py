@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from kb.vocabulary import SERVICES, service_label
+from kb.vocabulary import ACTIVE, service_label
 from servicedesk.incidents.services import DESCRIPTION_MAX, NOTE_MAX, PHONE_RE, TITLE_MAX
 from servicedesk.portal.models import RATING_TAGS
 from servicedesk.portal.photos import IMAGE_EXTENSIONS, PHOTO_MAX_BYTES
@@ -75,7 +75,7 @@ class ReportForm(FlaskForm):
         super().__init__(*args, **kwargs)
         locale = str(get_locale())
         self.service.choices = [("", _l("Choose a service")),
-                                *((code, service_label(code, locale)) for code in SERVICES)]
+                                *((code, service_label(code, locale)) for code in ACTIVE)]
         self.zone.choices = [("", _l("I do not know")), *(zones or [])]
 
 

@@ -124,6 +124,9 @@ def add_incidents(s: Session, problem: Problem, actor: User, incident_ids: Itera
     _require_staff(actor, "gather incidents into problems")
     _require_unresolved(problem)
     ids = sorted({int(i) for i in incident_ids if isinstance(i, int) or (isinstance(i, str) and i.isdigit())})
+    outside = [i for i in ids if not 0 < i < 2**31]  # no incident has such an id (and no database takes it)
+    if outside:
+        raise ValidationError(f"No such incident: {outside[0]}.", fields={"incident_ids": f"unknown {outside[0]}"})
     if not ids or len(ids) > MAX_LINK:
         raise ValidationError(f"Give 1 to {MAX_LINK} incident ids.", fields={"incident_ids": "1 to 200 ids"})
     incidents = list(s.scalars(select(Incident).where(Incident.id.in_(ids)).order_by(Incident.id)

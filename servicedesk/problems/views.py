@@ -47,7 +47,7 @@ class ProblemForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.service.choices = service_choices(_l("Choose…"))
+        self.service.choices = service_choices(_l("Choose…"), offered=True)
 
 
 class AnalysisForm(FlaskForm):

@@ -85,9 +85,12 @@ def _demo_incidents(s: Session) -> list[Incident]:
 
 
 def _history_incidents(s: Session) -> list[Incident]:
-    """The everyday history's incidents (not the stories', the portal readers' reports, nor the neighbour's call)."""
+    """The everyday history's incidents (not the stories', the portal readers' reports, the neighbour's call, nor
+    the reports for the services the administrator added)."""
     return list(s.scalars(select(Incident).where(Incident.title.not_in(STORY_TITLES), Incident.channel != "portal",
-                                                 Incident.caller_name == "").order_by(Incident.id)))
+                                                 Incident.caller_name == "",
+                                                 Incident.service.not_in(["fiveg_site", "smart_home"]))
+                          .order_by(Incident.id)))
 
 
 def _row_counts(s: Session) -> dict[str, int]:
@@ -342,3 +345,13 @@ def test_a_done_change_caused_reports_that_the_figures_count(s: Session, loaded:
     now = orm.utcnow()
     rows = compute(s, (now - timedelta(days=7)).astimezone(demo.BEIJING).date(), now.astimezone(demo.BEIJING).date())
     assert rows[0].values["caused_by_changes"] == 2
+
+
+def test_the_catalogue_holds_two_added_services_with_reports(s: Session, loaded: list[str]) -> None:
+    from servicedesk.catalogue.models import CatalogueService
+
+    codes = [r.code for r in s.scalars(select(CatalogueService).order_by(CatalogueService.sort))]
+    assert codes[-2:] == ["fiveg_site", "smart_home"] and len(codes) == 9
+    home = s.scalars(select(Incident).where(Incident.service == "smart_home")).all()
+    assert len(home) == 2 and all(i.category.value == "request" for i in home)  # the service's default category
+    assert any(line.startswith("Catalogue: ") for line in loaded)

@@ -97,7 +97,8 @@ def desk(s: Session, subscriber: User, agent: User, lead: User, admin: User) -> 
               "user_id": agent.id, "group_id": group.id, "zone_id": zone.id, "rule_id": rule.id,
               "policy_id": rule.id, "audit_id": 1, "photo_id": 1, "old": 1, "new": 1,
               "account": "GD20240001", "filename": "app.css", "month": "2026-11", "notification_id": 1,
-              "problem_id": problem.id, "outage_id": outage.id, "change_id": change.id}
+              "problem_id": problem.id, "outage_id": outage.id, "change_id": change.id, "code": "broadband",
+              "view_id": 1}
     people: dict[str, User | None] = {"visitor": None, "subscriber": subscriber, "agent": agent, "lead": lead,
                                       "admin": admin}
     return Desk(people=people, path_values={k: str(v) for k, v in values.items()},
