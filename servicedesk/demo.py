@@ -49,6 +49,7 @@ from servicedesk.demo_history import HistoryIncident, HistoryPlayer, generate
 from servicedesk.demo_intake import load_calls
 from servicedesk.demo_org import PAYING, STATIONS, STORY_ACCOUNTS, SUBSCRIBERS, ZONES
 from servicedesk.demo_problems import load_problems
+from servicedesk.demo_queue import load_views
 from servicedesk.demo_reading import DAYS as READING_DAYS
 from servicedesk.demo_reading import play_reading
 from servicedesk.figures.subscribers import replace_month
@@ -164,6 +165,7 @@ def load_demo(s: Session) -> list[str]:
         load_field_visit(s, loaded.users, current_store())  # a visit with photos, a signature and measurements
         loaded.chases = load_calls(s, loaded.users, policy)  # repeat calls (催修) and a neighbour's report
         loaded.services_added = load_catalogue(s, loaded.users, policy)  # 5G 基站 and 智慧家庭, with reports
+        load_views(s, loaded.users)  # the hotline agent's saved queue views
     s.flush()
     return summary(loaded)
 
@@ -188,6 +190,11 @@ def _load_problem(s: Session, loaded: Loaded) -> None:
         "title": "柳河村光缆抢修中", "problem_id": problem.id, "services": ["broadband", "cable_tv"],
         "zones": ["LH-01"], "starts_at": village.created_at, "ends_at": now + timedelta(hours=3),
         "message": "村口道路施工挖断主干光缆，工程师正在熔接抢修，电视和宽带预计 3 小时内恢复，无需重复报修。"})
+    # Neighbours keep calling while it stands: their reports join the problem at once (a known outage).
+    agent = loaded.users["agent.ma"]
+    for title, service in (("柳河村宽带断了，光猫 LOS 红灯", "broadband"), ("柳河村电视全部没信号", "cable_tv")):
+        incident_services.create_incident(s, agent, {"title": title, "service": service, "zone": "LH-01",
+                                                     "channel": "hotline"}, policy=_sla_policy())
     loaded.problem = problem.number or ""
 
 

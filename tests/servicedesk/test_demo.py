@@ -86,10 +86,11 @@ def _demo_incidents(s: Session) -> list[Incident]:
 
 def _history_incidents(s: Session) -> list[Incident]:
     """The everyday history's incidents (not the stories', the portal readers' reports, the neighbour's call, nor
-    the reports for the services the administrator added)."""
+    the reports for the services the administrator added, nor those of the village outage)."""
     return list(s.scalars(select(Incident).where(Incident.title.not_in(STORY_TITLES), Incident.channel != "portal",
                                                  Incident.caller_name == "",
-                                                 Incident.service.not_in(["fiveg_site", "smart_home"]))
+                                                 Incident.service.not_in(["fiveg_site", "smart_home"]),
+                                                 Incident.problem_id.is_(None))
                           .order_by(Incident.id)))
 
 
@@ -317,7 +318,8 @@ def test_the_village_outage_is_one_problem(s: Session, loaded: list[str]) -> Non
     [problem] = s.scalars(select(Problem)).all()
     assert problem.status == ProblemStatus.KNOWN_ERROR and problem.workaround
     gathered = s.scalars(select(Incident).where(Incident.problem_id == problem.id)).all()
-    assert [i.title for i in gathered] == ["电视没信号，宽带也上不了网，全村好像都这样"]
+    assert [i.title for i in gathered] == ["电视没信号，宽带也上不了网，全村好像都这样", "柳河村宽带断了，光猫 LOS 红灯",
+                                           "柳河村电视全部没信号"]  # the neighbours' reports joined it at once
     assert any(line.startswith(f"Problem {problem.number}") for line in loaded)
     from servicedesk.problems import outages
 
@@ -355,3 +357,11 @@ def test_the_catalogue_holds_two_added_services_with_reports(s: Session, loaded:
     home = s.scalars(select(Incident).where(Incident.service == "smart_home")).all()
     assert len(home) == 2 and all(i.category.value == "request" for i in home)  # the service's default category
     assert any(line.startswith("Catalogue: ") for line in loaded)
+
+
+def test_the_hotline_agent_has_saved_queue_views(s: Session, loaded: list[str]) -> None:
+    from servicedesk.incidents.models import QueueView
+
+    names = s.scalars(select(QueueView.name).join(User, User.id == QueueView.user_id)
+                      .where(User.username == "agent.chen").order_by(QueueView.name)).all()
+    assert len(names) == 3 and "超时未结" in names
