@@ -49,7 +49,7 @@ from servicedesk.demo_history import HistoryIncident, HistoryPlayer, generate
 from servicedesk.demo_intake import load_calls
 from servicedesk.demo_org import PAYING, STATIONS, STORY_ACCOUNTS, SUBSCRIBERS, ZONES
 from servicedesk.demo_problems import load_problems
-from servicedesk.demo_queue import load_views
+from servicedesk.demo_queue import load_audit_sample, load_views
 from servicedesk.demo_reading import DAYS as READING_DAYS
 from servicedesk.demo_reading import play_reading
 from servicedesk.figures.subscribers import replace_month
@@ -166,6 +166,7 @@ def load_demo(s: Session) -> list[str]:
         loaded.chases = load_calls(s, loaded.users, policy)  # repeat calls (催修) and a neighbour's report
         loaded.services_added = load_catalogue(s, loaded.users, policy)  # 5G 基站 and 智慧家庭, with reports
         load_views(s, loaded.users)  # the hotline agent's saved queue views
+        load_audit_sample(s, loaded.users)  # a second call-back sample, three of its calls made
     s.flush()
     return summary(loaded)
 

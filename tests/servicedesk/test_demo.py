@@ -318,8 +318,8 @@ def test_the_village_outage_is_one_problem(s: Session, loaded: list[str]) -> Non
     [problem] = s.scalars(select(Problem)).all()
     assert problem.status == ProblemStatus.KNOWN_ERROR and problem.workaround
     gathered = s.scalars(select(Incident).where(Incident.problem_id == problem.id)).all()
-    assert [i.title for i in gathered] == ["电视没信号，宽带也上不了网，全村好像都这样", "柳河村宽带断了，光猫 LOS 红灯",
-                                           "柳河村电视全部没信号"]  # the neighbours' reports joined it at once
+    assert [i.title for i in gathered] == [  # the neighbours' reports joined it at once
+        "电视没信号，宽带也上不了网，全村好像都这样", "柳河村宽带断了，光猫 LOS 红灯", "柳河村电视全部没信号"]
     assert any(line.startswith(f"Problem {problem.number}") for line in loaded)
     from servicedesk.problems import outages
 
@@ -365,3 +365,10 @@ def test_the_hotline_agent_has_saved_queue_views(s: Session, loaded: list[str]) 
     names = s.scalars(select(QueueView.name).join(User, User.id == QueueView.user_id)
                       .where(User.username == "agent.chen").order_by(QueueView.name)).all()
     assert len(names) == 3 and "超时未结" in names
+
+
+def test_a_call_back_audit_sample_waits_with_three_calls_made(s: Session, loaded: list[str]) -> None:
+    from servicedesk.incidents.models import CallbackAudit
+
+    audits = s.scalars(select(CallbackAudit)).all()
+    assert len(audits) == 12 and sum(1 for a in audits if a.outcome is not None) == 3
