@@ -105,7 +105,7 @@ class NewIncidentForm(FlaskForm):
                                                  Length(max=services.TITLE_MAX)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=services.DESCRIPTION_MAX)])
     service = SelectField(_l("Service"), validators=[DataRequired(_l("Choose the service."))])
-    category = SelectField(_l("Category"), default=Category.FAULT.value)
+    category = SelectField(_l("Category"), default="")  # blank: the service's default SLA category
     zone = SelectField(_l("Zone"), validators=[Optional()], validate_choice=False,
                        description=_l("Routes the incident to the zone's community manager; its area sets the "
                                       "time to resolve."))
