@@ -98,12 +98,19 @@ def chase_incident(s: Session, incident: Incident, actor: User, *, note: object 
     text = clean_text(note or "", "note", max_len=NOTE_MAX, required=False)
     phone = clean_phone(caller_phone, "caller_phone") if caller_phone not in (None, "") else ""
     now = utcnow()
+    # Counted by the database, not read-modify-write: two calls taken at once both count, and the incident's
+    # version is left alone (a chase does not make an agent's open page stale). The UPDATE asks again that the
+    # incident be open: one resolved or ended by someone else since it was read is not chased (PostgreSQL
+    # re-reads a row another transaction changed before it updates it).
+    counted = s.execute(update(Incident)
+                        .where(Incident.id == incident.id,
+                               Incident.status.in_([st.value for st in OPEN_STATES]))
+                        .values(chase_count=Incident.chase_count + 1).execution_options(synchronize_session=False))
+    if getattr(counted, "rowcount", 1) != 1:
+        raise Conflict("This incident was resolved or ended a moment ago; reload it, then confirm its fix with "
+                       "the caller or record a new one.", code="not_open")
     chase = IncidentChase(incident_id=incident.id, by_id=actor.id, at=now, caller_phone=phone, note=text)
     s.add(chase)
-    # Counted by the database, not read-modify-write: two calls taken at once both count, and the incident's
-    # version is left alone (a chase does not make an agent's open page stale).
-    s.execute(update(Incident).where(Incident.id == incident.id)
-              .values(chase_count=Incident.chase_count + 1).execution_options(synchronize_session=False))
     # The history line; the notification hook tells the assignee (incident.chased).
     s.add(IncidentEvent(incident=incident, actor_id=actor.id, at=now, action="chase", field="chase_count",
                         note=text))

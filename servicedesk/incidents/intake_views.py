@@ -115,7 +115,11 @@ def chase(incident_id: int) -> Response:
         s.commit()
     except DomainError as exc:
         s.rollback()
-        flash(domain_message(exc, incident.status), "error")
+        if exc.code == "not_open":  # resolved or ended since the intake page showed it
+            flash(_("%(number)s is no longer open, so no chase was recorded: confirm its fix with the caller, "
+                    "or record a new incident.", number=incident.number), "error")
+        else:
+            flash(domain_message(exc, incident.status), "error")
         return redirect(back)
     flash(_("Chase recorded on %(number)s (called %(count)d times); its engineer is told.",
             number=incident.number, count=incident.chase_count), "success")

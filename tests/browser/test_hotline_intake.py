@@ -7,6 +7,7 @@ the zone), and a caller with no account. Screenshots in tests/screenshots/intake
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from tests.browser.conftest import skip_without_a_browser
@@ -17,6 +18,15 @@ from playwright.sync_api import expect  # noqa: E402
 
 from tests.browser.person import Person  # noqa: E402
 from tests.browser.test_journeys import PASSWORD  # noqa: E402
+
+
+def _fact_time(page: Any, label: str) -> datetime:
+    """The time the incident page's facts list shows beside label (zh_CN short format: 2026/12/5 14:38)."""
+    text = page.locator(f"xpath=//dl[contains(@class,'facts')]/dt[normalize-space()='{label}']"
+                        "/following-sibling::dd[1]").first.inner_text()
+    found = re.search(r"(\d{4})/(\d{1,2})/(\d{1,2}) (\d{1,2}):(\d{2})", text)
+    assert found is not None, text
+    return datetime(*(int(part) for part in found.groups()))  # type: ignore[misc]
 
 
 def test_a_repeat_call_becomes_a_chase_and_a_township_report_gets_its_area(desk: dict[str, Any],
@@ -55,6 +65,8 @@ def test_a_repeat_call_becomes_a_chase_and_a_township_report_gets_its_area(desk:
     page.click("form[data-intake-form] button.button--primary")
     expect(page).to_have_url(re.compile(r"/desk/incidents/\d+$"))
     expect(page.locator("dl.facts").first).to_contain_text("乡镇")
+    # The township target for a fault: resolve within 8 hours of the report (urban would be 4).
+    assert _fact_time(page, "修复时限") - _fact_time(page, "已报修") == timedelta(hours=8)
     agent.shot("04-recorded")
     assert agent.errors == [], agent.errors
     agent.close()

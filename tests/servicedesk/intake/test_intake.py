@@ -201,3 +201,31 @@ def test_the_api_takes_the_caller_and_records_chases(app, s, town, agent, subscr
     assert bad.status_code == 400 and "caller_phone" in error_of(bad)["fields"]
     assert s.scalar(select(Subscriber).where(Subscriber.account == "GD20240101")) is not None
     assert s.scalar(select(IncidentEvent).where(IncidentEvent.action == "chase")) is not None
+
+
+def test_a_chase_on_an_incident_fixed_meanwhile_tells_the_agent_and_counts_nothing(app, s, town, agent, lead,
+                                                                                  subscriber):
+    """The intake page showed it open; it was resolved (or closed) before the agent pressed 催修."""
+    resolved = factories.resolved_incident(agent, subscriber)
+    closed = factories.closed_incident(agent, subscriber, factories.approved_article(agent, lead))
+    s.commit()
+    client = login_client(app, agent)
+    back = f"/desk/incidents/new?subscriber={town['liu'].id}"
+    r = client.post(f"/desk/incidents/{resolved.id}/chase", data={"note": "又来电", "next": back},
+                    follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and r.request.path == "/desk/incidents/new"
+    assert f"{resolved.number} 已不在处理中" in page and "未记录催修" in page
+    api = client.post(f"/api/v1/incidents/{closed.id}/chases", json={"note": "又来电"})
+    assert api.status_code == 409 and error_of(api)["code"] == "not_open"
+    s.expire_all()
+    assert [s.get(Incident, i.id).chase_count for i in (resolved, closed)] == [0, 0]  # type: ignore[union-attr]
+    assert s.scalar(select(IncidentChase.id)) is None
+
+
+def test_the_api_finds_subscribers_by_the_last_digits_of_a_phone(app, s, town, agent, subscriber):
+    client = login_client(app, agent)
+    items = client.get("/api/v1/subscribers", query_string={"q": "5678"}).get_json()["items"]
+    assert sorted(i["account"] for i in items) == ["GD20240101", "GD20240102"]
+    assert all("****" in i["phone"] for i in items)  # masked in lists
+    assert login_client(app, subscriber).get("/api/v1/subscribers", query_string={"q": "5678"}).status_code == 403
