@@ -193,9 +193,10 @@ def _load_problem(s: Session, loaded: Loaded) -> None:
         "message": "村口道路施工挖断主干光缆，工程师正在熔接抢修，电视和宽带预计 3 小时内恢复，无需重复报修。"})
     # Neighbours keep calling while it stands: their reports join the problem at once (a known outage).
     agent = loaded.users["agent.ma"]
-    for title, service in (("柳河村宽带断了，光猫 LOS 红灯", "broadband"), ("柳河村电视全部没信号", "cable_tv")):
-        incident_services.create_incident(s, agent, {"title": title, "service": service, "zone": "LH-01",
-                                                     "channel": "hotline"}, policy=_sla_policy())
+    for title, service, kind in (("柳河村宽带断了，光猫 LOS 红灯", "broadband", "los_red"),
+                                 ("柳河村电视全部没信号", "cable_tv", "no_signal")):
+        incident_services.create_incident(s, agent, {"title": title, "service": service, "report_type": kind,
+                                                     "zone": "LH-01", "channel": "hotline"}, policy=_sla_policy())
     loaded.problem = problem.number or ""
 
 

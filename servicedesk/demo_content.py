@@ -1352,11 +1352,47 @@ ARTICLES: tuple[DemoArticle, ...] = SOLUTIONS + PROCEDURES + CHANGES + REFERENCE
 # ------------------------------------------------------------------------------------------ incidents
 
 
+# The catalogue's report type the agent (or the subscriber) picked for each report below; a question or a
+# request that no shipped type fits is recorded without one.
+REPORT_TYPE_OF: dict[str, str] = {
+    "家里宽带上不了网，光猫LOS灯红色一闪一闪": "los_red",
+    "光猫红灯闪 上不了网": "los_red",
+    "拨号提示691错误，上不了网": "no_internet",
+    "电视有马赛克，有几个台声音断断续续": "mosaic",
+    "户户通电视没信号了，刮大风以后就看不了": "dish",
+    "户户通 开机提示 E-102": "no_signal",
+    "IPTV看电视老是卡顿转圈": "playback",
+    "专线断了，医院挂号系统连不上": "down",
+    "又上不了网了，光猫还是红灯闪": "los_red",
+    "WiFi网速很慢，卧室基本没信号": "wifi",
+    "ADSL猫拨号不上，灯一直闪": "no_internet",
+    "青山镇柳河基站退服，监控显示交流停电": "site_alarm",
+    "WiFi经常断，打游戏掉线": "drops",
+    "晚上8点以后网速特别慢，打游戏延迟两三百": "slow",
+    "新装的IPTV开机提示认证失败": "login",
+    "宽带拨号一直提示678": "no_internet",
+    "宽带每天晚上掉线好几次": "drops",
+    "电视没信号了，提示信号中断": "no_signal",
+    "青山镇东岗基站退服，交流正常直流电压低": "site_alarm",
+    "微信能用但网页打不开": "no_internet",
+    "光猫所有灯都不亮了，电话也打不了": "no_internet",
+    "电视只有十几个台能看，其他台都是马赛克": "missing_channels",
+    "专线晚上丢包严重，视频会议一卡一卡的": "loss",
+    "机顶盒提示请插入智能卡，卡一直插着的": "smart_card",
+    "电视坏了说要等到周六才来修，太慢了": "complaint",
+    "电视没信号，宽带也上不了网，全村好像都这样": "no_internet",
+    "柳河村电视和网络都断了": "no_internet",
+    "家里网断了": "no_internet",
+    "光猫红灯闪，网断了": "los_red",
+}
+
+
 def report(title: str, description: str, *, service: str, category: str = "fault", area: str = "urban",
            channel: str = "hotline", account: str = "", priority: str = "normal") -> dict[str, Any]:
     """What the subscriber (or the agent on the phone) typed in."""
     return {"title": title, "description": description, "service": service, "category": category,
-            "area": area, "channel": channel, "customer_account": account, "priority": priority}
+            "report_type": REPORT_TYPE_OF.get(title), "area": area, "channel": channel, "customer_account": account,
+            "priority": priority}
 
 
 DAY = 24.0  # hours

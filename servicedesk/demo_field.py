@@ -97,7 +97,8 @@ def load_field_visit(s: Session, users: Mapping[str, User], store: BlobStore) ->
     with use_clock(clock):
         incident = incident_services.create_incident(s, agent, {
             # a title the everyday history uses too (servicedesk.demo_history), so the demo's figures stay whole
-            "title": "宽带断网，光猫LOS红灯闪", "service": "broadband", "category": "fault", "area": "urban",
+            "title": "宽带断网，光猫LOS红灯闪", "service": "broadband", "report_type": "los_red", "category": "fault",
+            "area": "urban",
             "channel": "hotline", "customer_account": sub.account if sub is not None else "",
             "description": "用户来电：昨晚起光猫 LOS 灯红闪，上网十几分钟断一次，重启光猫无效。"}, reporter=reporter)
         later(8)

@@ -44,39 +44,40 @@ class Kind:
     solutions: tuple[str, ...]
     note: str
     weight: int = 10
+    report_type: str | None = None  # the catalogue's type under the service
 
 
 KINDS: tuple[Kind, ...] = (
     Kind("broadband", "fault", ("宽带断网，光猫LOS红灯闪", "光猫红灯一直闪，上不了网", "网络断了，光猫LOS亮红灯"),
          "家里宽带突然断了，光猫上的LOS灯红色闪烁，重启没用。", ("sol-los", "sol-onu-reg"),
-         "入户光纤弯折处理后收光恢复正常，上网测试通过。", 18),
+         "入户光纤弯折处理后收光恢复正常，上网测试通过。", 18, report_type="los_red"),
     Kind("broadband", "fault", ("拨号提示691，上不了网", "宽带认证失败 691"),
-         "路由器显示认证失败，电脑拨号提示 691。", ("sol-691",), "核实账号状态并复位，拨号成功。", 8),
+         "路由器显示认证失败，电脑拨号提示 691。", ("sol-691",), "核实账号状态并复位，拨号成功。", 8, report_type="no_internet"),
     Kind("broadband", "fault", ("拨号678，远程计算机没有响应", "宽带连不上，错误678"),
-         "拨号一直提示 678，光猫灯看着都正常。", ("sol-678", "sol-vlan"), "OLT 侧 VLAN 配置修正后拨号正常。", 7),
+         "拨号一直提示 678，光猫灯看着都正常。", ("sol-678", "sol-vlan"), "OLT 侧 VLAN 配置修正后拨号正常。", 7, report_type="no_internet"),
     Kind("broadband", "fault", ("网速很慢，晚上更卡", "测速只有十几兆，签的是300M"),
-         "晚上看视频一直卡，测速远低于套餐带宽。", ("sol-slow", "sol-wifi"), "更换老旧路由器、调整信道，测速达标。", 12),
+         "晚上看视频一直卡，测速远低于套餐带宽。", ("sol-slow", "sol-wifi"), "更换老旧路由器、调整信道，测速达标。", 12, report_type="slow"),
     Kind("broadband", "fault", ("光猫灯全灭了", "光猫不通电，指示灯都不亮"),
-         "光猫所有灯都不亮，插座有电。", ("sol-power",), "更换光猫电源适配器后恢复。", 5),
+         "光猫所有灯都不亮，插座有电。", ("sol-power",), "更换光猫电源适配器后恢复。", 5, report_type="no_internet"),
     Kind("iptv", "fault", ("IPTV 卡顿转圈", "电视盒子看直播一直缓冲"),
-         "看直播频道经常转圈，点播也卡。", ("sol-iptv-lag", "sol-iptv-auth"), "调整组播 VLAN 并更换网线，播放流畅。", 8),
+         "看直播频道经常转圈，点播也卡。", ("sol-iptv-lag", "sol-iptv-auth"), "调整组播 VLAN 并更换网线，播放流畅。", 8, report_type="playback"),
     Kind("cable_tv", "fault", ("电视马赛克，声音断断续续", "有线电视花屏卡顿"),
-         "好几个台都有马赛克，声音一卡一卡的。", ("sol-mosaic", "sol-node-level"), "更换氧化的 F 头，电平恢复正常。", 9),
+         "好几个台都有马赛克，声音一卡一卡的。", ("sol-mosaic", "sol-node-level"), "更换氧化的 F 头，电平恢复正常。", 9, report_type="mosaic"),
     Kind("cable_tv", "fault", ("机顶盒显示信号中断", "有线电视全部没信号"),
-         "机顶盒提示信号中断，所有频道都看不了。", ("sol-nosignal",), "入户电缆接头松动，重新制作后信号正常。", 7),
+         "机顶盒提示信号中断，所有频道都看不了。", ("sol-nosignal",), "入户电缆接头松动，重新制作后信号正常。", 7, report_type="no_signal"),
     Kind("satellite_tv", "fault", ("户户通提示E-102没信号", "卫星电视收不到台"),
-         "户户通开机提示 E-102，一个台都收不到。", ("sol-hht-signal",), "重新校正锅盖方向，信号强度恢复到 80%。", 8),
+         "户户通开机提示 E-102，一个台都收不到。", ("sol-hht-signal",), "重新校正锅盖方向，信号强度恢复到 80%。", 8, report_type="no_signal"),
     Kind("leased_line", "fault", ("专线中断，学校网络全断", "专线丢包严重"),
-         "学校专线中断，教务系统无法访问。", ("sol-leased-ping",), "传输链路倒换并更换光模块，ping 1472 字节无丢包。", 2),
+         "学校专线中断，教务系统无法访问。", ("sol-leased-ping",), "传输链路倒换并更换光模块，ping 1472 字节无丢包。", 2, report_type="down"),
     Kind("broadband", "request", ("新装宽带预约上门", "申请宽带移机"),
-         "新房装修好了，想装宽带，白天家里有人。", ("sol-onu-reg", "sol-vlan"), "完成布线与 ONU 注册，测速达标。", 9),
+         "新房装修好了，想装宽带，白天家里有人。", ("sol-onu-reg", "sol-vlan"), "完成布线与 ONU 注册，测速达标。", 9, report_type="install"),
     Kind("broadband", "complaint", ("投诉：宽带反复断网修了两次还不好", "投诉：网速慢多次报修没解决"),
          "这个月已经报修两次了，还是老样子，要求投诉处理。", ("sol-slow", "sol-los"),
-         "组长上门复查，更换入户皮线并回访致歉。", 4),
+         "组长上门复查，更换入户皮线并回访致歉。", 4, report_type="complaint"),
     Kind("cable_tv", "complaint", ("投诉：电视马赛克三天没人来修",),
-         "报修三天了一直没人上门，老人天天看不了电视。", ("sol-mosaic",), "当日上门处理并向用户致歉。", 2),
+         "报修三天了一直没人上门，老人天天看不了电视。", ("sol-mosaic",), "当日上门处理并向用户致歉。", 2, report_type="complaint"),
     Kind("satellite_tv", "complaint", ("投诉：户户通坏了一周没人管",),
-         "户户通坏了一个星期，打了几次电话都说排队。", ("sol-hht-signal",), "安排专人上门校星并回访。", 2),
+         "户户通坏了一个星期，打了几次电话都说排队。", ("sol-hht-signal",), "安排专人上门校星并回访。", 2, report_type="complaint"),
 )
 RATINGS = (5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 4, 3, 2, None)
 
@@ -207,7 +208,7 @@ class HistoryPlayer:
         self.set_clock(t0)
         incident = svc.create_incident(s, taker, {
             "title": spec.title, "description": spec.kind.description, "service": spec.kind.service,
-            "category": spec.kind.category, "channel": spec.channel, "customer_account": sub.account,
+            "report_type": spec.kind.report_type, "category": spec.kind.category, "channel": spec.channel, "customer_account": sub.account,
             "priority": "high" if spec.kind.category == "complaint" else "normal", "zone": sub.zone,
         }, policy=self.policy)
         if spec.stage == "new":

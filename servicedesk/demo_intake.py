@@ -36,7 +36,8 @@ def load_calls(s: Session, users: Mapping[str, User], policy: SlaPolicy) -> int:
                       .order_by(Subscriber.account.desc()).limit(1))
     if holder is not None:
         svc.create_incident(s, agent, {
-            "title": "邻居代报：户主外出，家里机顶盒一直重启", "service": "cable_tv", "category": "fault",
+            "title": "邻居代报：户主外出，家里机顶盒一直重启", "service": "cable_tv", "report_type": "smart_card",
+            "category": "fault",
             "channel": "hotline", "customer_account": holder.account, "caller_name": "隔壁王阿姨",
             "caller_phone": "13607310088",
             "description": "户主在外地，邻居帮忙照看老人时发现机顶盒反复重启，请联系邻居开门。"}, policy=policy)

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from kb.rendering import render_markdown
-from kb.vocabulary import SERVICES, service_label
+from kb.vocabulary import SERVICES, report_type_label, service_label
 
 STATUS_LABELS: dict[str, Any] = {
     "new": _l("New"),
@@ -119,6 +119,7 @@ def register_template_helpers(app: Flask) -> None:
         channel_label=lambda v: label(CHANNEL_LABELS, v),
         priority_label=lambda v: label(PRIORITY_LABELS, v),
         SERVICES=SERVICES,
+        report_type_label=lambda service, code: report_type_label(service, code, str(get_locale())),
     )
 
     @app.context_processor

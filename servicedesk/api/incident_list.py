@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from kb.actors import is_staff
 from kb.errors import ValidationError
-from kb.vocabulary import SERVICES
+from kb.vocabulary import REPORT_TYPES, SERVICES
 from servicedesk.api.common import choice_arg, page_args
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.queries import SORTS, QueueFilters, QueuePage, queue_page
@@ -84,6 +84,7 @@ def read_list_request(s: Session, me: User) -> ListRequest:
     areas = choice_arg("area", [a.value for a in Area], errors)
     categories = choice_arg("category", [c.value for c in Category], errors)
     services = choice_arg("service", SERVICES, errors)
+    types = choice_arg("report_type", sorted({c for found in REPORT_TYPES.values() for c in found}), errors)
     tiers = choice_arg("tier", ["1", "2", "3", "4"], errors)
     sla_states = choice_arg("sla_state", SLA_STATES, errors)
     verified = choice_arg("verified", ["true", "false"], errors)
@@ -104,7 +105,8 @@ def read_list_request(s: Session, me: User) -> ListRequest:
     elif assignee and assignee != "none":
         assignee_id = s.scalar(select(User.id).where(User.username == assignee))
     filters = QueueFilters(
-        service=_many(services), category=_many(categories), area=_many(areas), zone_id=zone_ids,
+        service=_many(services), report_type=_many(types), category=_many(categories), area=_many(areas),
+        zone_id=zone_ids,
         tier=tuple(dict.fromkeys(int(t) for t in tiers)) or None, assignee_id=assignee_id,
         unassigned=assignee == "none", sla=_many(sla_states),
         verified=verified[0] == "true" if len(set(verified)) == 1 else None,

@@ -12,7 +12,7 @@ from pydantic import ConfigDict, Field
 from kb.actors import Role
 from kb.attachments import ALLOWED, MAX_PER_ARTICLE
 from kb.validation import MAX_ID
-from kb.vocabulary import SERVICES
+from kb.vocabulary import REPORT_TYPES, SERVICES
 from kb.workflow import ArticleStatus, ArticleType, ChangeKind, Decision, RevisionStatus, Visibility
 from servicedesk.api.common import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 from servicedesk.api.contract import (
@@ -338,6 +338,14 @@ class SubscriberQuery(Paged):
 
 # -- articles and search ---------------------------------------------------------------------------
 
+class _KnownTypes:
+    """Every report-type code of the catalogue, under any service (read at the request)."""
+
+    def __contains__(self, code: object) -> bool:
+        return any(code in types for types in REPORT_TYPES.values())
+
+
+KNOWN_TYPES = _KnownTypes()
 Service = catalogue_code(SERVICES, "A service code of the catalogue (GET /api/v1/catalogue/services)")
 
 
@@ -616,6 +624,7 @@ class IncidentSummary(Output):
     status: IncidentStatus
     tier: int = Field(ge=1, le=4)
     service: str
+    report_type: str | None = Field(description="The catalogue's report type under the service, if one was chosen")
     category: Category
     area: Area
     priority: Priority
@@ -755,7 +764,10 @@ class IncidentInput(Input):
     title: Text = Field(max_length=200)
     description: str | None = None
     service: Service  # type: ignore[valid-type]
-    category: Category
+    report_type: str | None = Field(None, max_length=40, description="A report type the catalogue offers under "
+                                    "the service (GET /api/v1/catalogue/services/{code}/report-types)")
+    category: Category | None = Field(None, description="Default: the report type's SLA category, else the "
+                                                        "service's default")
     area: Area | None = None
     customer_account: str | None = Field(None, max_length=40)
     channel: Channel | None = None
@@ -851,6 +863,8 @@ class IncidentQuery(Paged):
     assignee: QueryText = Field("", description="Username, 'me' or 'none'")
     area: str = Field("", pattern=enum_choices(Area), description="Comma-separated areas")
     service: catalogue_codes(SERVICES, "Comma-separated service codes") = ""  # type: ignore[valid-type]
+    report_type: catalogue_codes(KNOWN_TYPES, "Comma-separated report-type codes (with service=, "  # type: ignore[valid-type]
+                                 "those of that service)") = ""
     category: str = Field("", pattern=enum_choices(Category), description="Comma-separated categories")
     tier: str = Field("", pattern=choices(["1", "2", "3", "4"]), description="Comma-separated tiers (1-4)")
     zone: QueryText = Field("", description="Comma-separated zone codes (400 if unknown)")

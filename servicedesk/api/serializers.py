@@ -244,6 +244,7 @@ def incident_summary(i: Incident) -> dict[str, Any]:
         "status": i.status.value,
         "tier": i.tier,
         "service": i.service,
+        "report_type": i.report_type,
         "category": i.category.value,
         "area": i.area.value,
         "priority": i.priority.value,

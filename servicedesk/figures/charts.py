@@ -38,6 +38,7 @@ BREAKDOWN_LABELS: dict[str, Any] = {
     "zone": _l("Zone"),
     "agent": _l("Person"),
     "service": _l("Service"),
+    "report_type": _l("Report type"),
     "category": _l("Category"),
     "area": _l("Area"),
     "day": _l("Day"),
@@ -45,7 +46,7 @@ BREAKDOWN_LABELS: dict[str, Any] = {
     "month": _l("Month"),
 }
 # The breakdowns a table and bar chart can show; day/week/month are the trend's.
-TABLE_BREAKDOWNS = ("station", "group", "zone", "agent", "service", "category", "area")
+TABLE_BREAKDOWNS = ("station", "group", "zone", "agent", "service", "report_type", "category", "area")
 TREND_STEPS = ("day", "week", "month")
 
 # Shown as a share (0..1 → %); complaints_per_10k is a number of its own; the rest are counts.

@@ -73,7 +73,7 @@ from sqlalchemy.orm import Session, aliased
 
 from kb.models import ArticleRevision, Review
 from kb.orm import UTCDateTime, utcnow
-from kb.vocabulary import SERVICES, service_label
+from kb.vocabulary import REPORT_TYPES, SERVICES, report_type_label, service_label
 from servicedesk.figures import settings
 from servicedesk.figures.definitions import (
     COUNTS,
@@ -289,6 +289,15 @@ def _names(s: Session, by: str, raw: Iterable[Any]) -> _Names:
         for i, username, name in s.execute(select(User.id, User.username, User.display_name)
                                            .where(User.id.in_(ids))):
             keys[i], labels[username] = username, name or username
+    elif by == "report_type":
+        locale = current_locale()
+        for service, code in ids:
+            if code is None:
+                keys[(service, code)] = NONE_KEY
+                continue
+            key = f"{service}.{code}"
+            keys[(service, code)] = key
+            labels[key] = f"{service_label(service, locale)} · {report_type_label(service, code, locale)}"
     elif by in ("service", "category", "area"):
         locale = current_locale()
         for value in ids:
@@ -299,8 +308,9 @@ def _names(s: Session, by: str, raw: Iterable[Any]) -> _Names:
             else:
                 table = CATEGORY_LABELS if by == "category" else AREA_LABELS
                 labels[code] = translate(table[code]) if code in table else code
-    canonical = {"service": list(SERVICES), "category": [c.value for c in Category], "area": [a.value for a in Area]}
-    found = [k for r, k in keys.items() if r is not None]
+    canonical = {"service": list(SERVICES), "category": [c.value for c in Category], "area": [a.value for a in Area],
+                 "report_type": [f"{sv}.{c}" for sv in SERVICES for c in REPORT_TYPES.get(sv, {})]}
+    found = [k for r, k in keys.items() if r is not None and k != NONE_KEY]
     if by in canonical:
         order = [c for c in canonical[by] if c in found] + sorted(set(found) - set(canonical[by]))
     else:
@@ -326,7 +336,8 @@ _GROUPS: dict[str, tuple[str, ...]] = {
 # A fetched row: the 15-minute slot of each set's moment (NULL when the incident is not in that set), the
 # breakdown columns, then the sets' conditions.
 _SLOT_AT = {"created": 0, "resolved": 1, "responded": 2, "closed": 3}
-_KEY_AT: dict[str, int] = {"station": 4, "group": 4, "zone": 5, "agent": 6, "service": 7, "category": 8, "area": 9}
+_KEY_AT: dict[str, int | tuple[int, int]] = {"station": 4, "group": 4, "zone": 5, "agent": 6, "service": 7,
+                                              "category": 8, "area": 9, "report_type": (7, 19)}
 _CONDS_AT: dict[str, tuple[int, ...]] = {
     "created": (10, 11, 18),  # escalated, breached, caused by a change (12: the complaint's account)
     "resolved": (8, 13),  # category (fault or install), in time
@@ -373,6 +384,7 @@ def _statement(lo: datetime, hi: datetime, now: datetime, dialect: str) -> Selec
             lambda v: case((type_coerce(v.method, String) == UNREACHABLE, -1), else_=v.rating))), else_=None),
         # Looked up for the period's reports only (the change link's primary key is the incident).
         case((member["created"], flag(_caused_by_change())), else_=0),
+        Incident.report_type,  # 19: with the service (7), the report-type breakdown's key
     ]
     # Not a duplicate, said so that SQLite does not try the duplicate_of_id index for every incident of the OR
     # (a generated database has none: its every row matches "IS NULL"); the read took twice as long.
@@ -408,7 +420,8 @@ def _read_period(s: Session, start: date, end: date, tz: ZoneInfo, now: datetime
             return itertools.repeat(None, len(rows))
         if by in TIME_BREAKDOWNS:
             return map(buckets[by].__getitem__, map(int, map(operator.itemgetter(slot_at), rows)))
-        found = map(operator.itemgetter(_KEY_AT[by]), rows)
+        at = _KEY_AT[by]
+        found = map(operator.itemgetter(*at) if isinstance(at, tuple) else operator.itemgetter(at), rows)
         return map(stations.get, found) if by == "station" else found
 
     combos: dict[tuple[str | None, str], Counter[Any]] = {(by, g): Counter() for by in bys for g in _SLOT_AT}
@@ -503,7 +516,8 @@ def _rates(values: dict[str, Any], unrated_as: int | None) -> None:
         v["satisfaction"] = _ratio(v["satisfied"] + (unrated if unrated_as >= 4 else 0), v["closed"])
 
 
-_KNOWN_BREAKDOWNS = (*TIME_BREAKDOWNS, "station", "group", "zone", "agent", "service", "category", "area")
+_KNOWN_BREAKDOWNS = (*TIME_BREAKDOWNS, "station", "group", "zone", "agent", "service", "report_type", "category",
+                     "area")
 
 
 def compute(s: Session, start: date, end: date, by: str | None = None, *, tz: ZoneInfo | None = None,
@@ -623,8 +637,8 @@ class _Paying:
         if self.by == "zone" and key in self.zone_ids:
             found = self.table.get((month, self.zone_ids[key], None))
             return found if found is not None else self.desk(month)
-        if self.by == "service":
-            found = self.table.get((month, None, key))
+        if self.by in ("service", "report_type"):  # a type's subscribers: its service's
+            found = self.table.get((month, None, key.split(".")[0]))
             return found if found is not None else self.desk(month)
         return self.desk(month)
 
@@ -641,6 +655,13 @@ def _key_condition(s: Session, by: str, key: str, anchor: Any, start: date, end:
         days = [d for d in _days(start, end) if _bucket(d, by) == key]
         lo, hi = _bounds(days[0], days[-1], tz)
         return and_(anchor >= literal(lo, UTCDateTime()), anchor < literal(hi, UTCDateTime()))
+    if by == "report_type":
+        if key == NONE_KEY:
+            return Incident.report_type.is_(None)
+        service, _dot, code = key.partition(".")
+        if code not in REPORT_TYPES.get(service, {}):
+            raise bad
+        return and_(Incident.service == service, Incident.report_type == code)
     column = {"station": None, "group": Incident.group_id, "zone": Incident.zone_id, "agent": Incident.assignee_id,
               "service": Incident.service, "category": Incident.category, "area": Incident.area}[by]
     if key == NONE_KEY and by in ("station", "group", "zone", "agent"):
@@ -683,8 +704,7 @@ def incidents_behind(s: Session, start: date, end: date, figure: str, *, by: str
     where = [chosen.anchor >= literal(lo, UTCDateTime()), chosen.anchor < literal(hi, UTCDateTime()), _kept(),
              *chosen.where]
     if by is not None or key is not None:
-        if by is None or by not in (*TIME_BREAKDOWNS, "station", "group", "zone", "agent", "service", "category",
-                                    "area"):
+        if by is None or by not in _KNOWN_BREAKDOWNS:
             raise FiguresError(N_("Unknown breakdown."), code="bad_breakdown", field="by")
         if not key:
             raise FiguresError(N_("No row of this breakdown has that key."), code="bad_key", field="key")

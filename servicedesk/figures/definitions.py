@@ -19,8 +19,8 @@ from flask_babel import force_locale, get_locale, gettext
 from kb.errors import ValidationError
 from servicedesk.formerrors import N_
 
-BREAKDOWNS: tuple[str, ...] = ("station", "group", "zone", "agent", "service", "category", "area", "day", "week",
-                               "month")
+BREAKDOWNS: tuple[str, ...] = ("station", "group", "zone", "agent", "service", "report_type", "category", "area",
+                               "day", "week", "month")
 TIME_BREAKDOWNS = frozenset({"day", "week", "month"})
 
 # API.md's figures in its order; resolved_installs (the denominator of 装移机及时率) and kb_reused (the
@@ -94,8 +94,8 @@ FIGURE_LABELS: dict[str, str] = {
 }
 BREAKDOWN_LABELS: dict[str, str] = {
     "station": N_("Service station"), "group": N_("Maintenance group"), "zone": N_("Zone"), "agent": N_("Agent"),
-    "service": N_("Service"), "category": N_("Category"), "area": N_("Area"), "day": N_("Day"),
-    "week": N_("Week"), "month": N_("Month"),
+    "service": N_("Service"), "report_type": N_("Report type"), "category": N_("Category"), "area": N_("Area"),
+    "day": N_("Day"), "week": N_("Week"), "month": N_("Month"),
 }
 DESK_LABEL = N_("Whole desk")
 NONE_KEY = "-"  # the row of incidents without a station, group, zone or agent

@@ -27,7 +27,7 @@ from sqlalchemy.orm import joinedload
 
 from kb.actors import Role
 from kb.errors import DomainError
-from kb.vocabulary import service_label
+from kb.vocabulary import report_type_label, service_label
 from servicedesk import db
 from servicedesk.auth.setup import current, roles_required
 from servicedesk.figures import (
@@ -168,6 +168,9 @@ def relabel(by: str | None, rows: list[Any]) -> list[Shown]:
             text = _("(none)")
         elif by == "service":
             text = service_label(row.key, locale)
+        elif by == "report_type":
+            service, _dot, code = row.key.partition(".")
+            text = f"{service_label(service, locale)} · {report_type_label(service, code, locale)}"
         elif by == "category":
             text = label(CATEGORY_LABELS, row.key)
         elif by == "area":

@@ -26,6 +26,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.validators import ValidationError as WTFormsValidationError
 
 from kb.vocabulary import ACTIVE, SERVICES, service_label
+from servicedesk.catalogue.choices import chosen_type, report_type_choices
 from servicedesk.incidents import services
 from servicedesk.incidents.queries import ESCALATION_ROLES
 from servicedesk.incidents.workflow import Area, Category, Channel, IncidentStatus, Priority
@@ -53,6 +54,7 @@ class QueueFilterForm(FlaskForm):
     q = StringField(_l("Number, account, phone or title"), validators=[Optional(), Length(max=100)])
     status = SelectField(_l("Status"), validators=[Optional()])
     service = SelectField(_l("Service"), validators=[Optional()])
+    report_type = SelectField(_l("Report type"), validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])
     area = SelectField(_l("Area"), validators=[Optional()])
     zone = StringField(_l("Zone code"), validators=[Optional(), Length(max=40)])
@@ -69,12 +71,14 @@ class QueueFilterForm(FlaskForm):
         anything = _l("Any")
         self.status.choices = _choices(STATUS_LABELS, [s.value for s in IncidentStatus], anything)
         self.service.choices = service_choices(anything)
+        self.report_type.choices = report_type_choices(anything, offered=False)
         self.category.choices = _choices(CATEGORY_LABELS, [c.value for c in Category], anything)
         self.area.choices = _choices(AREA_LABELS, [a.value for a in Area], anything)
         self.tier.choices = [("", anything), *[(str(t), f"L{t}") for t in range(1, 5)]]
         self.sla.choices = _choices(SLA_LABELS, list(SLA_LABELS), anything)
         self.sort.choices = [("newest", _l("Newest first")), ("oldest", _l("Oldest first")),
-                             ("resolve_by", _l("Due soonest"))]
+                             ("resolve_by", _l("Due soonest")), ("tier", _l("Highest tier first")),
+                             ("chases", _l("Most chased first")), ("service", _l("By service"))]
 
     def validate_created_to(self, field: Any) -> None:
         if field.data and self.created_from.data and field.data < self.created_from.data:
@@ -85,7 +89,7 @@ class QueueFilterForm(FlaskForm):
         return {name: self[name].data for name in FILTER_FIELDS if not self[name].errors and self[name].data}
 
 
-FILTER_FIELDS = ("q", "status", "service", "category", "area", "zone", "tier", "assignee", "sla",
+FILTER_FIELDS = ("q", "status", "service", "report_type", "category", "area", "zone", "tier", "assignee", "sla",
                  "created_from", "created_to")
 SLA_LABELS: dict[str, Any] = {"on_track": _l("On track"), "at_risk": _l("At risk"), "breached": _l("Breached"),
                               "paused": _l("Paused")}
@@ -105,7 +109,9 @@ class NewIncidentForm(FlaskForm):
                                                  Length(max=services.TITLE_MAX)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=services.DESCRIPTION_MAX)])
     service = SelectField(_l("Service"), validators=[DataRequired(_l("Choose the service."))])
-    category = SelectField(_l("Category"), default="")  # blank: the service's default SLA category
+    report_type = SelectField(_l("Report type"), default="", validators=[Optional()],
+                              description=_l("Its SLA category applies unless you choose one."))
+    category = SelectField(_l("Category"), default="")  # blank: the type's, else the service's SLA category
     zone = SelectField(_l("Zone"), validators=[Optional()], validate_choice=False,
                        description=_l("Routes the incident to the zone's community manager; its area sets the "
                                       "time to resolve."))
@@ -116,8 +122,9 @@ class NewIncidentForm(FlaskForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.service.choices = service_choices(_l("Choose…"), offered=True)
+        self.report_type.choices = report_type_choices(_l("No type given"))
         self.category.choices = _choices(CATEGORY_LABELS, [c.value for c in Category],
-                                         _l("The service's default"))
+                                         _l("The type's (else the service's default)"))
         self.area.choices = _choices(AREA_LABELS, [a.value for a in Area],
                                      _l("From the zone or subscriber record (else urban)"))
         self.channel.choices = _choices(CHANNEL_LABELS, [c.value for c in Channel])
@@ -131,9 +138,10 @@ class NewIncidentForm(FlaskForm):
         return self
 
     def incident_data(self) -> dict[str, Any]:
-        return {name: self[name].data for name in ("title", "description", "service", "category", "area",
+        data = {name: self[name].data for name in ("title", "description", "service", "category", "area",
                                                   "customer_account", "caller_name", "caller_phone", "zone",
                                                   "channel", "priority")}
+        return {**data, "report_type": chosen_type(self.report_type.data, self.service.data)}
 
 
 class ActionForm(FlaskForm):
@@ -351,11 +359,16 @@ class BulkAssignForm(FlaskForm):
     action = SelectField(_l("Do with the ticked incidents"), choices=list(BULK_ACTIONS.items()), default="assign")
     assignee = SelectField(_l("Assign the ticked incidents to"), validators=[Optional()])
     tier = SelectField(_l("Hand over to tier"), choices=[("2", "L2"), ("3", "L3"), ("4", "L4")], default="2")
+    group = SelectField(_l("Team (maintenance group)"), validators=[Optional()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=services.NOTE_MAX)])
     article_id = IntegerField(_l("Solution article number"), validators=[Optional(), NumberRange(1, 2**31 - 1)])
 
     def set_staff(self, staff: list[tuple[str, str]]) -> BulkAssignForm:
         self.assignee.choices = [("", _l("Nobody (put back in the queue)")), *_people(staff)]
+        return self
+
+    def set_groups(self, groups: list[tuple[str, str]]) -> BulkAssignForm:
+        self.group.choices = [("", _l("Each incident's own team")), *groups]
         return self
 
 

@@ -43,6 +43,8 @@ class Incident(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     service: Mapped[str] = mapped_column(String(40))
+    # The catalogue's report type under the service (servicedesk.catalogue), when one was chosen.
+    report_type: Mapped[str | None] = mapped_column(String(40))
     category: Mapped[Category] = mapped_column(enum_column(Category, "incident_category"))
     area: Mapped[Area] = mapped_column(enum_column(Area, "incident_area"))
     customer_account: Mapped[str] = mapped_column(String(40), default="")
@@ -137,6 +139,8 @@ class Incident(Base):
         # The period figures (escalation rate) and the call-back audit sample.
         Index("ix_incidents_created_at", "created_at", "id"),
         Index("ix_incidents_closed_at", "closed_at"),
+        # The queue's and the API's report-type filter (a type is named within its service).
+        Index("ix_incidents_service_report_type", "service", "report_type", "created_at"),
         # Open incidents nobody has responded to, by respond-by: the SLA check's first-response judgement and
         # the queue's "response overdue" tab read only this small slice (nearly every incident has a response).
         Index("ix_incidents_unanswered", "status", "respond_by", "id", "paused_at",

@@ -36,7 +36,7 @@ from servicedesk.users.models import User
 TABS = ("mine", "team", "unassigned", "response_overdue", "at_risk", "breached", "awaiting", "open", "resolved",
         "closed", "all")
 COUNTED_TABS = ("mine", "team", "unassigned", "response_overdue", "at_risk", "breached", "awaiting")
-SORTS = ("newest", "oldest", "resolve_by")
+SORTS = ("newest", "oldest", "resolve_by", "tier", "chases", "service")
 DEFAULT_TAB = "open"
 TOTAL_CAP = 500
 SEARCH_CAP = 100  # a total of title matches checked row by row stops here: each row counted costs a probe per word
@@ -67,6 +67,7 @@ class QueueFilters:
 
     status: str | None = None
     service: str | tuple[str, ...] | None = None
+    report_type: str | tuple[str, ...] | None = None  # the catalogue's type code (within the service)
     category: str | tuple[str, ...] | None = None
     area: str | tuple[str, ...] | None = None
     zone_id: int | tuple[int, ...] | None = None
@@ -181,7 +182,7 @@ def _filter_conditions(s: Session, f: QueueFilters, now: datetime,
                        dialect: str) -> tuple[list[ColumnElement[bool]], SearchMatch | None]:
     """The filters as conditions, the search box's last; and the search box's match, if any."""
     conds: list[ColumnElement[bool]] = []
-    for name in ("status", "service", "category", "area", "zone_id", "tier", "reporter_id"):
+    for name in ("status", "service", "report_type", "category", "area", "zone_id", "tier", "reporter_id"):
         value = getattr(f, name)
         if isinstance(value, tuple):
             conds.append(getattr(Incident, name).in_(value))
@@ -214,6 +215,12 @@ def _order_key(sort: str) -> tuple[Any, bool]:
         return Incident.resolve_by, False
     if sort == "respond_by":
         return Incident.respond_by, False
+    if sort == "tier":  # the highest tier first
+        return Incident.tier, True
+    if sort == "chases":  # the most chased first
+        return Incident.chase_count, True
+    if sort == "service":
+        return Incident.service, False
     return Incident.created_at, True
 
 

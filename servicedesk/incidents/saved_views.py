@@ -26,8 +26,8 @@ from servicedesk.users.models import User
 
 MAX_VIEWS = 30
 # What a saved view keeps of the queue's query string (not the page number).
-KEPT = frozenset({"tab", "q", "status", "service", "category", "area", "zone", "tier", "assignee", "sla",
-                  "created_from", "created_to", "sort", "cols"})
+KEPT = frozenset({"tab", "q", "status", "service", "report_type", "category", "area", "zone", "tier", "assignee",
+                  "sla", "created_from", "created_to", "sort", "cols"})
 
 
 class SaveViewForm(FlaskForm):

@@ -19,7 +19,7 @@ from kb.models import Article
 from kb.orm import utcnow
 from kb.services import create_article
 from kb.validation import clean_bool, clean_text, is_valid_id, parse_enum
-from kb.vocabulary import ACTIVE, DEFAULT_CATEGORY
+from kb.vocabulary import ACTIVE, DEFAULT_CATEGORY, REPORT_TYPES, offered_types
 from kb.workflow import ArticleStatus, ArticleType
 from servicedesk.incidents.models import Incident, IncidentEvent, Verification
 from servicedesk.incidents.sla import DEFAULT_POLICY, SlaPolicy
@@ -198,6 +198,18 @@ def _caller(data: Mapping[str, Any], values: dict[str, Any], errors: dict[str, s
             errors.update(exc.fields)
 
 
+def _report_type(data: Mapping[str, Any], service: object, errors: dict[str, str]) -> str | None:
+    """The report type chosen for a new report: one the catalogue offers under its service, or none."""
+    chosen = data.get("report_type")
+    if chosen in (None, ""):
+        return None
+    offered = offered_types(service) if isinstance(service, str) else []
+    if not isinstance(chosen, str) or chosen not in offered:
+        errors["report_type"] = ("one of: " + ", ".join(offered)) if offered else "this service has no report types"
+        return None
+    return chosen
+
+
 def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporter: User | None = None,
                     policy: SlaPolicy = DEFAULT_POLICY) -> Incident:
     """A new incident with its SLA due times; subscribers report for themselves, staff for anyone."""
@@ -217,8 +229,11 @@ def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporte
     service = data.get("service")
     if not isinstance(service, str) or service not in ACTIVE:
         errors["service"] = "one of: " + ", ".join(ACTIVE)  # the catalogue's services offered for new reports
-    # Unless chosen, the SLA category is the service's default (the catalogue's).
+    report_type = _report_type(data, service, errors)
+    # Unless chosen, the SLA category is the report type's (the catalogue's), else the service's default.
     default = DEFAULT_CATEGORY.get(service) if isinstance(service, str) else None
+    if report_type is not None:
+        default = REPORT_TYPES[str(service)][report_type][2]
     category = _choice(data, "category", Category, Category(default) if default in CATEGORIES else None, errors)
     area = _choice(data, "area", Area, Area.URBAN, errors)
     default_channel = Channel.PORTAL if actor.role == Role.USER else Channel.HOTLINE
@@ -247,7 +262,8 @@ def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporte
                                                         service=str(service), service_level=level)
     route = route_for(zone)
     incident = Incident(
-        **values, service=service, category=category, area=area, channel=channel, priority=priority,
+        **values, service=service, report_type=report_type, category=category, area=area, channel=channel,
+        priority=priority,
         status=IncidentStatus.NEW, tier=1, reporter_id=reporter.id, created_by_id=actor.id,
         respond_by=respond_by, resolve_by=resolve_by, sla_calendar=calendar, created_at=now, updated_at=now,
         subscriber=subscriber, zone=route.zone, group=route.group,

@@ -31,7 +31,7 @@ from servicedesk.incidents.forms import ACTION_FORMS, BulkAssignForm, NewInciden
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.sla import sla_state
 from servicedesk.incidents.workflow import OPEN_STATES, allowed_actions
-from servicedesk.org.models import Zone, mask_phone
+from servicedesk.org.models import MaintenanceGroup, Zone, mask_phone
 from servicedesk.org.news import read_news
 from servicedesk.search import current_index
 from servicedesk.users.models import User
@@ -159,8 +159,14 @@ def _queue_filters(form: QueueFilterForm) -> queries.QueueFilters:
         assignee_id = db.session.scalar(select(User.id).where(User.username == assignee))
         if assignee_id is None:
             form.assignee.errors = [*form.assignee.errors, _("No active user has this username.")]
+    service, report_type = v.get("service"), None
+    if v.get("report_type"):  # "service:code": the type names its service
+        service, report_type = v["report_type"].split(":", 1)
+        if v.get("service") and v["service"] != service:
+            form.report_type.errors = [*form.report_type.errors, _("This type is not one of the chosen service.")]
     return queries.QueueFilters(
-        status=v.get("status"), service=v.get("service"), category=v.get("category"), area=v.get("area"),
+        status=v.get("status"), service=service, report_type=report_type, category=v.get("category"),
+        area=v.get("area"),
         zone_id=zone_id, tier=int(v["tier"]) if v.get("tier") else None,
         assignee_id=assignee_id, unassigned=assignee == "none",
         sla=v.get("sla"), q=v.get("q") or "",
@@ -178,7 +184,9 @@ QUEUE_COLUMNS: dict[str, Any] = {
 DEFAULT_COLUMNS = ("number", "title", "status", "sla", "service", "zone", "assignee", "subscriber", "created",
                    "chases")
 # The columns a click sorts by, each with the desk's orders it toggles between (first: the one a click gives).
-SORTABLE = {"created": ("newest", "oldest"), "sla": ("resolve_by",)}
+SORTABLE = {"created": ("newest", "oldest"), "sla": ("resolve_by",), "tier": ("tier",), "chases": ("chases",),
+            "service": ("service",)}
+ASCENDING = ("oldest", "resolve_by", "service")  # the others put the largest (newest, highest, most) first
 
 
 def _columns() -> list[tuple[str, Any]]:
@@ -194,7 +202,7 @@ def _sort_links(current: str) -> dict[str, dict[str, str]]:
     for key, orders in SORTABLE.items():
         state = "none"
         if current in orders:
-            state = "ascending" if current in ("oldest", "resolve_by") else "descending"
+            state = "ascending" if current in ASCENDING else "descending"
         following = orders[(orders.index(current) + 1) % len(orders)] if current in orders else orders[0]
         args: dict[str, Any] = {**request.args.to_dict(flat=False), "sort": [following]}
         args.pop("page", None)
@@ -221,7 +229,7 @@ def queue() -> Any:
     shown = {"result": result, "sla": sla_of, "mask_phone": mask_phone, "columns": columns}
     if rows_only:  # queue.js refreshing the rows in place
         return render_template("incidents/_queue_rows.html", **shown), 400 if form.errors else 200
-    bulk = BulkAssignForm(formdata=None).set_staff(queries.staff_choices(s))
+    bulk = BulkAssignForm(formdata=None).set_staff(queries.staff_choices(s)).set_groups(queries.group_choices(s))
     return render_template("incidents/queue.html", form=form, tab=tab, tabs=TAB_LABELS, bulk=bulk,
                            tab_cap=queries.TAB_CAP, all_columns=list(QUEUE_COLUMNS.items()),
                            column_keys={k for k, _label in columns}, sort_links=_sort_links(form.sort.data),
@@ -236,7 +244,7 @@ def queue() -> Any:
 def bulk_assign() -> Response:
     """One action on the ticked incidents, all or none, then back to the same queue view."""
     s = db.session()
-    form = BulkAssignForm().set_staff(queries.staff_choices(s))
+    form = BulkAssignForm().set_staff(queries.staff_choices(s)).set_groups(queries.group_choices(s))
     back = safe_next(request.form.get("next"), url_for(".queue"))
     if not form.validate_on_submit():
         flash(_("Nothing was changed: tick at least one incident and fill in what the action needs."), "error")
@@ -271,8 +279,13 @@ def _bulk(s: Any, form: BulkAssignForm, action: str, incidents: list[Incident]) 
     actor = me()
     assignee = s.get(User, int(form.assignee.data)) if form.assignee.data else None
     if action == "escalate":
+        group = s.get(MaintenanceGroup, int(form.group.data)) if (form.group.data or "").isdigit() else None
         lifecycle.bulk_apply(s, actor, incidents, lambda i: services.escalate_incident(
-            s, i, actor, tier=int(form.tier.data or 2), reason=form.reason.data, assignee=assignee), "escalated")
+            s, i, actor, tier=int(form.tier.data or 2), reason=form.reason.data, assignee=assignee, group=group),
+            "escalated")
+        if group is not None:
+            return _("%(num)d incidents handed over to L%(tier)s, %(team)s.", num=len(incidents),
+                     tier=form.tier.data, team=group.name)
         return _("%(num)d incidents handed over to L%(tier)s.", num=len(incidents), tier=form.tier.data)
     if action == "pend":
         lifecycle.bulk_apply(s, actor, incidents, lambda i: services.pend_incident(s, i, actor, form.reason.data),

@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from kb.vocabulary import ACTIVE, service_label
+from servicedesk.catalogue.choices import report_type_choices
 from servicedesk.incidents.services import DESCRIPTION_MAX, NOTE_MAX, PHONE_RE, TITLE_MAX
 from servicedesk.portal.models import RATING_TAGS
 from servicedesk.portal.photos import IMAGE_EXTENSIONS, PHOTO_MAX_BYTES
@@ -38,6 +39,7 @@ RATING_TAG_LABELS: dict[str, Any] = {
 class ReportForm(FlaskForm):
     service = SelectField(_l("Service"),
                           validators=[DataRequired(message=_l("Choose the service that has the fault."))])
+    report_type = SelectField(_l("Kind of problem"), default="", validators=[Optional()])
     customer_account = StringField(
         _l("Customer account"), validators=[Optional(), Length(max=40)],
         render_kw={"autocomplete": "off", "spellcheck": "false", "inputmode": "text"},
@@ -76,6 +78,7 @@ class ReportForm(FlaskForm):
         locale = str(get_locale())
         self.service.choices = [("", _l("Choose a service")),
                                 *((code, service_label(code, locale)) for code in ACTIVE)]
+        self.report_type.choices = report_type_choices(_l("Something else / not sure"))
         self.zone.choices = [("", _l("I do not know")), *(zones or [])]
 
 

@@ -27,6 +27,7 @@ from servicedesk import db
 from servicedesk.attachments import current_store
 from servicedesk.auth.forms import LoginForm
 from servicedesk.auth.setup import current, start_login_session
+from servicedesk.catalogue.choices import chosen_type
 from servicedesk.extensions import csrf, login_manager
 from servicedesk.incidents.models import Incident
 from servicedesk.incidents.services import DESCRIPTION_MAX, TITLE_MAX
@@ -141,6 +142,7 @@ def _send(form: ReportForm, user: User) -> Response:
     photo = Photo(upload.filename or "", upload.read()) if upload and getattr(upload, "filename", "") else None
     data = {name: form[name].data for name in ("service", "customer_account", "area", "title", "description",
                                                "contact_phone", "address", "zone")}
+    data["report_type"] = chosen_type(form.report_type.data, form.service.data)
     try:
         incident, created = report_fault(
             db.session(), user, data, token=form.token.data or new_report_token(), store=current_store(),

@@ -125,10 +125,13 @@ def report_fault(s: Session, reporter: User, data: Mapping[str, Any], *, token: 
         raise ValidationError(f"Please correct the report ({first}: {errors[first]}).", fields=errors)
     if photo is not None and store is None:
         raise ValueError("a photo needs a blob store")
-    fields = {k: data.get(k) for k in ("title", "description", "service", "customer_account", "area", "zone")}
+    fields = {k: data.get(k) for k in ("title", "description", "service", "report_type", "customer_account",
+                                       "area", "zone")}
+    # A fault report, unless the subscriber chose a type that counts as something else (a bill question).
+    category = None if fields["report_type"] else "fault"
     try:
         with s.begin_nested():
-            incident = create_incident(s, reporter, {**fields, "category": "fault", "channel": "portal"},
+            incident = create_incident(s, reporter, {**fields, "category": category, "channel": "portal"},
                                        policy=policy)
             s.add(PortalReport(incident_id=incident.id, reporter_id=reporter.id, token=token,
                                search_query=_clip(search_query, QUERY_MAX), **details))

@@ -355,7 +355,12 @@ def test_the_catalogue_holds_two_added_services_with_reports(s: Session, loaded:
     codes = [r.code for r in s.scalars(select(CatalogueService).order_by(CatalogueService.sort))]
     assert codes[-2:] == ["fiveg_site", "smart_home"] and len(codes) == 9
     home = s.scalars(select(Incident).where(Incident.service == "smart_home")).all()
-    assert len(home) == 2 and all(i.category.value == "request" for i in home)  # the service's default category
+    # Each report's type set its SLA category: the set-up visit a request, the offline camera a fault.
+    assert sorted((i.report_type, i.category.value) for i in home) == [("camera_offline", "fault"),
+                                                                       ("setup", "request")]
+    # Most of the demo's reports carry a report type, so the figures' breakdown by type has rows.
+    typed = s.scalar(select(func.count()).select_from(Incident).where(Incident.report_type.is_not(None)))
+    assert typed is not None and typed > 0.8 * s.scalar(select(func.count()).select_from(Incident))
     assert any(line.startswith("Catalogue: ") for line in loaded)
 
 

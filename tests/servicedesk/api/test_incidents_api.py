@@ -46,7 +46,7 @@ def test_staff_name_the_reporter_subscribers_cannot(api, s, subscriber, agent):
 @pytest.mark.parametrize(
     ("body", "fields"),
     [
-        ({}, {"title", "service", "category"}),
+        ({}, {"title", "service"}),
         ({**REPORT, "title": ""}, {"title"}),
         ({**REPORT, "service": "pager", "category": "outage", "area": "moon"}, {"service", "category", "area"}),
         ({**REPORT, "title": ["列表"], "priority": 3}, {"title", "priority"}),

@@ -199,7 +199,7 @@ def test_request_bodies_are_required_only_where_the_server_requires_one(api, age
     start = doc["paths"]["/incidents/{incident_id}/start"]["post"]["requestBody"]
     assert start["required"] is False and api.post(f"/incidents/{inc.id}/start", agent).status_code == 200
     schema = doc["components"]["schemas"]["IncidentInput"]
-    assert schema["additionalProperties"] is False and set(schema["required"]) == {"title", "service", "category"}
+    assert schema["additionalProperties"] is False and set(schema["required"]) == {"title", "service"}
 
 
 def test_the_declaration_validates_before_the_view(api, s, admin, agent):

@@ -5,24 +5,19 @@ sees the change; two administrators adding one code at once end with one service
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import insert, select
 
 from kb import vocabulary
-from kb.actors import Role
 from kb.errors import Conflict, Forbidden
-from servicedesk import db
 from servicedesk.catalogue import registry
 from servicedesk.catalogue import services as catalogue
 from servicedesk.catalogue.models import CatalogueService
-from servicedesk.incidents import services as svc
 from servicedesk.incidents.models import Incident
-from servicedesk.users.models import User
 from tests import factories
 from tests.conftest import login_client
 from tests.servicedesk.api.helpers import error_of
+from tests.servicedesk.catalogue.conftest import two_admins_at_once
 from tests.servicedesk.web_desk.conftest import text
 
 SMART_HOME = {"code": "smart_home", "label_zh": "智慧家庭", "label_en": "Smart home", "default_category": "request"}
@@ -104,37 +99,8 @@ def test_another_process_sees_a_service_added_elsewhere(s):
 
 
 def test_two_administrators_adding_one_code_at_once_end_with_one(committed):
-    setup = committed()
-    admins = [User(username=f"cat.admin{n}", display_name="管", role=Role.ADMIN,
-                   password_hash=factories.password_hash()) for n in range(2)]
-    setup.add_all(admins)
-    setup.commit()
-    ids = [a.id for a in admins]
-    setup.close()
-    gate = threading.Barrier(2, timeout=30)
-    outcomes: list[object] = [None, None]
-
-    def add(n: int) -> None:
-        s = committed()
-        try:
-            with db.reading():
-                me = s.get(User, ids[n])
-            assert me is not None
-            gate.wait()
-            catalogue.create_service(s, me, {**SMART_HOME, "label_zh": f"智慧家庭{n}"})
-            s.commit()
-            outcomes[n] = "ok"
-        except Exception as exc:  # the loser: what the desk answers
-            s.rollback()
-            outcomes[n] = svc.concurrent_change(exc) or exc
-        finally:
-            s.close()
-
-    threads = [threading.Thread(target=add, args=(n,)) for n in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    outcomes = two_admins_at_once(committed, "cat.admin", lambda s, me, n: catalogue.create_service(
+        s, me, {**SMART_HOME, "label_zh": f"智慧家庭{n}"}))
     assert outcomes.count("ok") == 1, outcomes
     [lost] = [o for o in outcomes if o != "ok"]
     assert isinstance(lost, Conflict) and lost.code in ("duplicate_code", "concurrent_change"), lost

@@ -149,3 +149,50 @@ def test_bulk_actions_take_the_single_checks_all_or_none(s, page, agent, lead, s
     missing = client.post("/desk/incidents/bulk", data={"ids": ids, "action": "solution", "article_id": "999999"})
     assert missing.status_code == 302 and "No such article" in text(client.get("/desk/incidents"))
     assert s.scalar(select(Incident).where(Incident.title == "批量 A")) is not None
+
+
+def test_bulk_escalation_hands_the_ticked_incidents_to_a_team(s, page, agent, lead, subscriber):
+    from servicedesk.incidents.models import IncidentEvent
+    from servicedesk.org.models import MaintenanceGroup, ServiceStation
+
+    team = MaintenanceGroup(station=ServiceStation(name="城区服务站"), name="光缆抢修组", leader=lead)
+    s.add(team)
+    a = factories.incident(agent, reporter=subscriber, title="批量转交 A")
+    b = factories.incident(agent, reporter=subscriber, title="批量转交 B")
+    client = page(agent)
+    assert "光缆抢修组" in text(client.get("/desk/incidents"))  # offered on the bulk bar
+    client.post("/desk/incidents/bulk", data={"ids": [str(a.id), str(b.id)], "action": "escalate", "tier": "2",
+                                              "group": str(team.id), "assignee": "", "reason": "光缆中断，需抢修组"})
+    s.expire_all()
+    assert (a.tier, a.group_id, a.assignee_id) == (2, team.id, None)
+    assert (b.tier, b.group_id) == (2, team.id) and b.status == IncidentStatus.NEW  # in the team's queue
+    assert "2 incidents handed over to L2, 光缆抢修组." in text(client.get("/desk/incidents"))
+    events = s.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == a.id,
+                                                   IncidentEvent.field == "group")).all()
+    assert [e.new for e in events] == ["光缆抢修组"]
+
+
+def test_tier_chases_and_service_headers_sort_the_queue(app, s, page, agent, lead, subscriber):
+    from servicedesk.incidents.intake import chase_incident
+    from tests.conftest import login_client
+
+    factories.incident(agent, reporter=subscriber, title="一线处理中", service="broadband")
+    high = factories.incident(agent, reporter=subscriber, title="已转三线", service="voice")
+    chased = factories.incident(agent, reporter=subscriber, title="被催了两次", service="cable_tv")
+    svc.escalate_incident(s, high, agent, tier=3, reason="需三线", assignee=lead)
+    for _ in range(2):
+        chase_incident(s, chased, agent, note="用户又来电")
+    client = page(agent)
+    cols = "&cols=tier&cols=chases&cols=service"
+    body = text(client.get("/desk/incidents?tab=all&sort=tier" + cols))
+    assert body.index("已转三线") < body.index("一线处理中") and body.index("已转三线") < body.index("被催了两次")
+    assert 'data-col="tier" aria-sort="descending"' in body
+    body = text(client.get("/desk/incidents?tab=all&sort=chases" + cols))
+    assert body.index("被催了两次") < body.index("一线处理中")
+    link = re.search(r'data-col="service"[^>]*>\s*<a href="([^"]+)"', body)
+    assert link and "sort=service" in link.group(1)
+    body = text(client.get(link.group(1).replace("&amp;", "&")))
+    assert body.index("一线处理中") < body.index("被催了两次") < body.index("已转三线")  # broadband, cable_tv, voice
+    assert 'data-col="service" aria-sort="ascending"' in body
+    listed = login_client(app, agent).get("/api/v1/incidents", query_string={"sort": "tier"}).get_json()
+    assert listed["items"][0]["id"] == high.id

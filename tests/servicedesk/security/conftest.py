@@ -98,6 +98,7 @@ def desk(s: Session, subscriber: User, agent: User, lead: User, admin: User) -> 
               "policy_id": rule.id, "audit_id": 1, "photo_id": 1, "old": 1, "new": 1,
               "account": "GD20240001", "filename": "app.css", "month": "2026-11", "notification_id": 1,
               "problem_id": problem.id, "outage_id": outage.id, "change_id": change.id, "code": "broadband",
+              "type_code": "slow",
               "view_id": 1}
     people: dict[str, User | None] = {"visitor": None, "subscriber": subscriber, "agent": agent, "lead": lead,
                                       "admin": admin}
