@@ -164,6 +164,19 @@ def pend_incident(incident_id: int) -> dict[str, Any]:
     return incident_json(i)
 
 
+@bp.put("/incidents/<int:incident_id>/report-type")
+@operation("reclassify_incident", tag="incidents", summary="Correct the report type (staff)",
+           body=sch.IncidentReportTypeInput, responses={200: sch.Incident}, errors=WRITE,
+           description="The SLA category and targets stay as set at the report. 409 invalid_transition on an "
+                       "ended incident; 400 naming report_type for a type the service does not offer.")
+def reclassify_incident(incident_id: int) -> dict[str, Any]:
+    data = json_body()
+    i = load_for_change(incident_id, data)
+    svc.reclassify_incident(session(), i, user(), data.get("report_type"))
+    commit()
+    return incident_json(i)
+
+
 @bp.post("/incidents/<int:incident_id>/resume")
 @operation("resume_incident", tag="incidents", summary="Resume work on a pending incident",
            body=sch.VersionInput, responses={200: sch.Incident}, errors=WRITE)

@@ -797,6 +797,11 @@ class AssignInput(VersionInput):
     assignee: Name | None = Field(description="username, or null to unassign")
 
 
+class IncidentReportTypeInput(VersionInput):
+    report_type: str | None = Field(max_length=40, description="A type the catalogue offers under the incident's "
+                                                             "service, or null for none")
+
+
 class ReasonInput(VersionInput):
     reason: Text = Field(max_length=NOTE_MAX)
 

@@ -215,6 +215,16 @@ def duplicate(incident_id: int) -> Response:
     return _act(incident_id, "duplicate_form", run)
 
 
+@bp.post("/desk/incidents/<int:incident_id>/report-type")
+@roles_required(*STAFF)
+def reclassify(incident_id: int) -> Response:
+    def run(incident: Incident, form: Any) -> str:
+        services.reclassify_incident(db.session(), incident, me(), form.report_type.data)
+        return _("Report type changed.")
+
+    return _act(incident_id, "reclassify_form", run)
+
+
 @bp.post("/desk/incidents/<int:incident_id>/field-work")
 @roles_required(*STAFF)
 def field_work(incident_id: int) -> Response:

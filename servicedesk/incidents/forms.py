@@ -25,7 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.validators import ValidationError as WTFormsValidationError
 
-from kb.vocabulary import ACTIVE, SERVICES, service_label
+from kb.vocabulary import ACTIVE, SERVICES, offered_types, report_type_label, service_label
 from servicedesk.catalogue.choices import chosen_type, report_type_choices
 from servicedesk.incidents import services
 from servicedesk.incidents.queries import ESCALATION_ROLES
@@ -199,6 +199,19 @@ class EscalateForm(ActionForm):
         return self
 
 
+class ReclassifyForm(ActionForm):
+    report_type = SelectField(_l("Report type"), validate_choice=False, validators=[Optional()])
+
+    def set_types(self, service: str, current: str | None) -> ReclassifyForm:
+        """The types offered under the incident's service, and its own even if no longer offered (the service
+        checks the choice again)."""
+        locale = str(get_locale())
+        codes = [*offered_types(service), *([current] if current and current not in offered_types(service) else [])]
+        self.report_type.choices = [("", str(_l("No type given"))),
+                                    *[(code, report_type_label(service, code, locale)) for code in codes]]
+        return self
+
+
 class LinkSolutionForm(ActionForm):
     article_id = IntegerField(_l("Article number"),
                               validators=[InputRequired(_l("Give the number of a solution article."))])
@@ -341,6 +354,7 @@ ACTION_FORMS: dict[str, tuple[type[FlaskForm], str]] = {
     "cancel_form": (CancelForm, "cancel"),
     "duplicate_form": (DuplicateForm, "dup"),
     "field_work_form": (FieldWorkForm, "fw"),
+    "reclassify_form": (ReclassifyForm, "rtype"),
     "attempt_form": (CallbackAttemptForm, "att"),
     "unreachable_form": (UnreachableForm, "unr"),
 }

@@ -288,6 +288,28 @@ def create_incident(s: Session, actor: User, data: Mapping[str, Any], *, reporte
     return incident
 
 
+def reclassify_incident(s: Session, incident: Incident, actor: User, report_type: object) -> Incident:
+    """Corrects the report type once the agent knows more (the caller said "no internet", it was the Wi-Fi):
+    one the catalogue offers under the incident's service, or none. The SLA category and targets promised at the
+    report stay as they were; the figures count the incident under its new type."""
+    _require_staff(actor, "change report types")
+    if incident.status in (IncidentStatus.CLOSED, IncidentStatus.CANCELLED):
+        raise Conflict("An ended incident keeps its report type.", code="invalid_transition",
+                       fields={"report_type": "the incident has ended"})
+    errors: dict[str, str] = {}
+    chosen = _report_type({"report_type": report_type}, incident.service, errors)
+    if errors:
+        raise ValidationError(f"Please choose a report type of this service ({errors['report_type']}).",
+                              fields=errors)
+    if chosen == incident.report_type:
+        raise ValidationError("The incident has this report type already.", fields={"report_type": "unchanged"})
+    _record(s, incident, actor, "reclassify", field="report_type", old=incident.report_type, new=chosen)
+    incident.report_type = chosen
+    incident.updated_at = utcnow()
+    s.flush()
+    return incident
+
+
 def _earlier_incident(s: Session, reporter: User, account: str, service: str, now: datetime) -> Incident | None:
     """The latest incident of the same subscriber and service closed within the repeat window, if any."""
     same_subscriber = Incident.customer_account == account if account else Incident.reporter_id == reporter.id

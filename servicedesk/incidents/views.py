@@ -80,6 +80,7 @@ EVENT_LABELS: dict[str, Any] = {
     "audit": _l("Audit call-back"),
     "sla_breach": _l("SLA breached: escalated to the group leader"),
     "chase": _l("The subscriber called again (催修)"),
+    "reclassify": _l("Report type changed"),
 }
 FIELD_LABELS: dict[str, Any] = {
     "arrived_at": _l("Arrived on site"), "completed_at": _l("Work completed"), "fault_cause": _l("Fault cause"),
@@ -89,6 +90,7 @@ FIELD_LABELS: dict[str, Any] = {
     "duplicates": _l("Duplicates"), "follow_up": _l("Followed up by"), "repeat_of": _l("Follows"),
     "audit": _l("Outcome"),
     "chase_count": _l("Chases"),
+    "report_type": _l("Report type"),
 }
 # How a fix was verified, as the history's verify and reject_fix notes begin ("self: 好了。").
 VERIFY_METHOD_LABELS: dict[str, Any] = {"self": _l("Confirmed in self-service"), "callback": _l("Call-back (回访)")}
@@ -393,7 +395,8 @@ def _defaults(incident: Incident) -> dict[str, dict[str, Any]]:
                                                       "a_end", "z_end")}
         fw.update(arrived_at=local(work.arrived_at), completed_at=local(work.completed_at),
                   vlan=str(work.vlan) if work.vlan else "")
-    return {"assign_form": {"assignee": str(incident.assignee_id or "")}, "field_work_form": fw}
+    return {"assign_form": {"assignee": str(incident.assignee_id or "")}, "field_work_form": fw,
+            "reclassify_form": {"report_type": incident.report_type or ""}}
 
 
 def detail_page(incident: Incident, status: int = 200, **given: FlaskForm) -> Any:
@@ -406,6 +409,8 @@ def detail_page(incident: Incident, status: int = 200, **given: FlaskForm) -> An
         form = given.get(name) or cls(prefix=prefix, formdata=None, data=defaults.get(name))
         if name not in given:
             form.version.data = str(incident.version)
+        if hasattr(form, "set_types"):
+            form.set_types(incident.service, incident.report_type)
         forms[name] = prepare(form, staff)
     kbq = request.args.get("kbq", "")
     kb_hits, kb_error = _kb_search(kbq)

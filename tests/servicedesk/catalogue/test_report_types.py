@@ -7,12 +7,14 @@ administrators adding one code at once end with one type."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from kb import vocabulary
+from kb.actors import Role
 from kb.errors import Conflict, Forbidden, ValidationError
 from servicedesk import db
 from servicedesk.catalogue import registry
@@ -21,7 +23,9 @@ from servicedesk.catalogue.models import CatalogueReportType
 from servicedesk.figures import compute, desk_timezone
 from servicedesk.figures.compute import incidents_behind
 from servicedesk.figures.definitions import NONE_KEY
-from servicedesk.incidents.models import Incident
+from servicedesk.incidents import services as svc
+from servicedesk.incidents.models import Incident, IncidentEvent
+from servicedesk.users.models import User
 from tests import factories
 from tests.conftest import login_client
 from tests.servicedesk.api.helpers import error_of
@@ -219,4 +223,82 @@ def test_two_administrators_adding_one_type_at_once_end_with_one(committed):
     check = committed()
     found = check.scalars(select(CatalogueReportType).where(CatalogueReportType.code == "router_offline")).all()
     assert len(found) == 1
+    check.close()
+
+
+def test_an_agent_corrects_the_report_type_and_keeps_the_targets(app, s, page, agent, subscriber):
+    incident = factories.incident(agent, reporter=subscriber, service="broadband", report_type="no_internet",
+                                  category=None)
+    due = incident.resolve_by
+    client = page(agent)
+    html = text(client.get(f"/desk/incidents/{incident.id}"))
+    assert "Correct the report type" in html and '<option selected value="no_internet">' in html
+    r = client.post(f"/desk/incidents/{incident.id}/report-type",
+                    data={"rtype-report_type": "wifi", "rtype-version": str(incident.version)})
+    assert r.status_code == 302, text(r)
+    s.expire_all()
+    assert incident.report_type == "wifi" and incident.resolve_by == due and incident.category.value == "fault"
+    assert "No internet → Wi-Fi trouble" in text(client.get(f"/desk/incidents/{incident.id}"))
+    # A type of another service: refused beside the field, nothing changed.
+    wrong = client.post(f"/desk/incidents/{incident.id}/report-type",
+                        data={"rtype-report_type": "mosaic", "rtype-version": str(incident.version)})
+    assert wrong.status_code == 400 and 'id="rtype-report_type-err"' in text(wrong)
+    # From a stale page: 409, nothing changed.
+    stale = client.post(f"/desk/incidents/{incident.id}/report-type",
+                        data={"rtype-report_type": "slow", "rtype-version": str(incident.version - 1)})
+    assert stale.status_code == 409
+    s.expire_all()
+    assert incident.report_type == "wifi"
+    api = login_client(app, agent)
+    r = api.put(f"/api/v1/incidents/{incident.id}/report-type", json={"report_type": None,
+                                                                      "version": incident.version})
+    assert r.status_code == 200 and r.get_json()["report_type"] is None
+    bad = api.put(f"/api/v1/incidents/{incident.id}/report-type", json={"report_type": "mosaic"})
+    assert bad.status_code == 400 and "report_type" in error_of(bad)["fields"]
+    assert login_client(app, subscriber).put(f"/api/v1/incidents/{incident.id}/report-type",
+                                             json={"report_type": "slow"}).status_code == 403
+
+
+def test_two_agents_correcting_the_type_at_once_end_with_one(committed):
+    setup = committed()
+    agents = [User(username=f"rtype.agent{n}", display_name="坐席", role=Role.AGENT,
+                   password_hash=factories.password_hash()) for n in range(2)]
+    setup.add_all(agents)
+    setup.flush()
+    made = svc.create_incident(setup, agents[0], {**factories.INCIDENT, "report_type": "no_internet"})
+    setup.commit()
+    incident_id, ids = made.id, [a.id for a in agents]
+    setup.close()
+    gate = threading.Barrier(2, timeout=30)
+    outcomes: list[object] = [None, None]
+
+    def correct(n: int, kind: str) -> None:
+        s = committed()
+        try:
+            with db.reading():
+                incident = s.get(Incident, incident_id)
+                me = s.get(User, ids[n])
+            gate.wait()
+            svc.reclassify_incident(s, incident, me, kind)
+            s.commit()
+            outcomes[n] = "ok"
+        except Exception as exc:
+            s.rollback()
+            outcomes[n] = svc.concurrent_change(exc) or exc
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=correct, args=(n, kind)) for n, kind in enumerate(("wifi", "slow"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert outcomes.count("ok") == 1, outcomes
+    [lost] = [o for o in outcomes if o != "ok"]
+    assert isinstance(lost, Conflict) and lost.code == "concurrent_change" and lost.status == 409
+    check = committed()
+    final = check.get(Incident, incident_id)
+    events = check.scalars(select(IncidentEvent.new).where(IncidentEvent.incident_id == incident_id,
+                                                           IncidentEvent.field == "report_type")).all()
+    assert final is not None and events == [final.report_type]  # one result, and only its history
     check.close()
