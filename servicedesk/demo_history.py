@@ -183,6 +183,7 @@ class HistoryPlayer:
         self.articles = articles
         self.policy = policy
         self.rng = random.Random(seed + 1)  # noqa: S311 - a demo's reproducible story, not a secret
+        self.visits = random.Random(seed + 2)  # noqa: S311 - the visits' own draws keep the rest of the story
         self.approved = {a.id: approved_at(a) for a in articles.values()}
 
     def set_clock(self, t: datetime) -> None:
@@ -200,6 +201,28 @@ class HistoryPlayer:
         if ready:
             return ready[spec.solution_choice % len(ready)]
         return min(usable, key=lambda a: a.created_at, default=None)
+
+    def _visit(self, incident: Incident, worker: User, sub: DemoSubscriber, *, dispatched: datetime,
+               respond: datetime, before: datetime) -> None:
+        """The engineer calls the subscriber to agree a window (mostly within the half hour of dispatch, some
+        later) and arrives in it (mostly; some late): the two promises the dashboard counts."""
+        from servicedesk.incidents import booking, fieldwork
+
+        draw = self.visits
+        call = dispatched + timedelta(minutes=draw.randrange(5, 28) if draw.random() < 0.8 else draw.randrange(35, 90))
+        call = max(call, respond)
+        starts = call + timedelta(minutes=draw.choice((30, 60, 90, 120)))
+        arrival = starts + timedelta(minutes=draw.randrange(-10, 100) if draw.random() < 0.85
+                                     else draw.randrange(125, 200))
+        until = min(before, self.clock.real_now)
+        if call >= until:
+            return  # the work moved on before anyone called
+        self.set_clock(call)
+        booking.book(self.s, incident, worker, {"starts_at": starts, "ends_at": starts + timedelta(hours=2),
+                                                "agreed_with": sub.name, "engineer": worker.id})
+        if arrival + timedelta(minutes=10) < until:  # else not there yet (or fixed before the visit)
+            self.set_clock(arrival + timedelta(minutes=5))
+            fieldwork.record_field_work(self.s, incident, worker, {"arrived_at": arrival})
 
     def play(self, spec: HistoryIncident, t0: datetime) -> Incident:
         s, users, rng = self.s, self.users, self.rng
@@ -224,6 +247,9 @@ class HistoryPlayer:
         svc.start_work(s, incident, worker)
         resolve_at = (incident.resolve_by + timedelta(minutes=rng.randrange(20, 600)) if spec.resolve_late
                       else _between(respond, incident.resolve_by, rng.uniform(0.2, 0.92)))
+        if spec.kind.category == "fault" and spec.kind.service in VISITED:
+            self._visit(incident, worker, sub, dispatched=t0, respond=respond,
+                        before=_between(respond, resolve_at, 0.3 if spec.escalate else 0.6))
         if spec.escalate:
             self.set_clock(_between(respond, resolve_at, 0.3))
             expert = users[L2.get(spec.kind.service, "spec.sun")]
@@ -261,6 +287,9 @@ class HistoryPlayer:
         self.set_clock(close_at)
         svc.close_incident(s, incident, caller)
         return incident
+
+
+VISITED = ("broadband", "cable_tv", "satellite_tv")  # the services whose faults an engineer visits
 
 
 def _manager_of(sub: DemoSubscriber) -> str:

@@ -10,9 +10,12 @@ from servicedesk.api.contract import Input, Output, Query, QueryText
 from servicedesk.figures.definitions import BREAKDOWNS, FIGURES, RATES
 
 
-class FiguresQuery(Query):
+class PeriodQuery(Query):
     from_: QueryText = Field("", alias="from", description="First day, YYYY-MM-DD (default: the 1st of this month)")
     to: QueryText = Field("", description="Last day, inclusive, YYYY-MM-DD (default: today)")
+
+
+class FiguresQuery(PeriodQuery):
     by: QueryText = Field("", description="Breakdown: " + ", ".join(BREAKDOWNS) + " (empty: the desk only)")
 
 
@@ -66,3 +69,29 @@ class Targets(Output):
 class TargetsInput(Input):
     targets: dict[str, float] = Field(default_factory=dict, description="rate -> target")
     unrated_as: int | None = Field(None, ge=1, le=5)
+
+
+class PromiseTally(Output):
+    kept: int
+    missed: int
+    pending: int = Field(description="Not judged yet (no visit agreed while the half hour runs; not arrived yet)")
+    rate: float | None = Field(description="kept / (kept + missed); null when nothing is judged")
+
+
+class EngineerPromisesOut(Output):
+    username: str | None = Field(description="Null for incidents with no engineer")
+    name: str
+    dispatched: int
+    agreed_in_time: PromiseTally
+    arrived_in_window: PromiseTally
+
+
+class AppointmentFigures(Output):
+    from_: str = Field(alias="from")
+    to: str
+    within_minutes: int = Field(description="How soon after dispatch a visit must be agreed "
+                                            "(APPOINTMENT_WITHIN_MINUTES)")
+    dispatched: int = Field(description="Incidents first given to an engineer in the period")
+    agreed_in_time: PromiseTally = Field(description="预约及时率: a window agreed within within_minutes of dispatch")
+    arrived_in_window: PromiseTally = Field(description="履约准时率: the engineer arrived inside the window in force")
+    engineers: list[EngineerPromisesOut]

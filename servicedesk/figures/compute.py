@@ -111,6 +111,11 @@ def desk_timezone() -> ZoneInfo:
     return ZoneInfo(str(name or os.environ.get("SERVICEDESK_TIMEZONE") or "Asia/Shanghai"))
 
 
+def period_bounds(start: date, end: date, tz: ZoneInfo | None = None) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) in the desk's time zone, as UTC moments."""
+    return _bounds(start, end, tz or desk_timezone())
+
+
 def _bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
     """The period as [first instant, instant after the last) in UTC; end inclusive."""
     return (datetime.combine(start, time.min, tz).astimezone(UTC),

@@ -42,10 +42,12 @@ from servicedesk.figures import (
 )
 from servicedesk.figures import set_target as save_target
 from servicedesk.figures import targets as read_targets
-from servicedesk.figures.compute import compute_many
+from servicedesk.figures.compute import compute_many, period_bounds
 from servicedesk.figures.definitions import NONE_KEY
 from servicedesk.figures.knowledge import knowledge_figures
 from servicedesk.formerrors import domain_message
+from servicedesk.incidents.appointments import count_promises
+from servicedesk.incidents.booking import within_minutes
 from servicedesk.incidents.models import Incident
 from servicedesk.web import AREA_LABELS, CATEGORY_LABELS, STATUS_LABELS, label
 
@@ -238,6 +240,8 @@ def dashboard() -> Any:
                                                 title=charts.figure_label(show)),
         breakdown_height=charts.chart_height(rows),
         query={"from": start.isoformat(), "to": end.isoformat()},
+        promises=count_promises(db.session(), *period_bounds(start, end)),
+        within_minutes=within_minutes(),
     )
     return render_template("figures/dashboard.html", **context)
 

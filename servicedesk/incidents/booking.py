@@ -8,7 +8,7 @@ incident.appointment, through the outbox, in the same transaction). Every window
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -179,15 +179,19 @@ def dispatched_at(s: Session, incident: Incident) -> datetime | None:
 
 
 def judge(s: Session, incident: Incident) -> Judged:
-    windows = history(s, incident)
+    arrived = incident.field_work.arrived_at if incident.field_work is not None else None
+    return verdict(history(s, incident), dispatched_at(s, incident), arrived, utcnow(), within_minutes())
+
+
+def verdict(windows: Sequence[Appointment], dispatched: datetime | None, arrived: datetime | None, now: datetime,
+            within: int) -> Judged:
+    """The two promises from an incident's windows (newest first), its dispatch and the engineer's arrival."""
     first = windows[-1] if windows else None
-    dispatched = dispatched_at(s, incident)
     agreed: bool | None = None
     if first is not None and dispatched is not None:
-        agreed = first.made_at - dispatched <= timedelta(minutes=within_minutes())
-    elif first is None and dispatched is not None and utcnow() - dispatched > timedelta(minutes=within_minutes()):
+        agreed = first.made_at - dispatched <= timedelta(minutes=within)
+    elif first is None and dispatched is not None and now - dispatched > timedelta(minutes=within):
         agreed = False  # nothing agreed, and the half hour is gone
-    arrived = incident.field_work.arrived_at if incident.field_work is not None else None
     in_window: bool | None = None
     if arrived is not None:
         # The window in force at arrival (a window cancelled or moved after the arrival still counts).

@@ -377,3 +377,17 @@ def test_a_call_back_audit_sample_waits_with_three_calls_made(s: Session, loaded
 
     audits = s.scalars(select(CallbackAudit)).all()
     assert len(audits) == 12 and sum(1 for a in audits if a.outcome is not None) == 3
+
+
+def test_the_dashboard_has_appointments_to_count(s: Session, loaded: list[str]) -> None:
+    """The demo's history books visits and records arrivals, so the two promises have figures on first start."""
+    from datetime import timedelta
+
+    from kb.orm import utcnow
+    from servicedesk.incidents.appointments import count_promises
+
+    now = utcnow()
+    counts = count_promises(s, now - timedelta(days=60), now)
+    assert counts.agreed_in_time.kept > 10 and counts.agreed_in_time.missed > 0
+    assert counts.arrived_in_window.kept > 10 and counts.arrived_in_window.missed > 0
+    assert len(counts.engineers) > 3

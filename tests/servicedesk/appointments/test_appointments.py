@@ -266,3 +266,45 @@ def test_the_card_shows_why_a_window_was_moved(app, s, agent, engineer, subscrib
     page = login_client(app, agent).get(f"/desk/incidents/{inc.id}").get_data(as_text=True)
     card = page.split('id="appointment"')[1]
     assert "改约原因" in card and "用户临时外出" in card and "历次预约" in card
+
+
+def test_the_dashboard_and_the_api_count_both_promises_per_engineer(app, s, agent, engineer, subscriber):
+    from servicedesk.figures import desk_timezone
+    from tests.servicedesk.web_desk.conftest import text
+
+    kept = factories.incident(agent, reporter=subscriber)  # agreed at once, arrived inside the window
+    svc.assign_incident(s, kept, agent, engineer)
+    window = booking.book(s, kept, agent, _window(1, 2))
+    kept.field_work = FieldWork(arrived_at=window.starts_at + timedelta(minutes=20))
+    outside = factories.incident(agent, reporter=subscriber)  # agreed at once, arrived after the window
+    svc.assign_incident(s, outside, agent, engineer)
+    window = booking.book(s, outside, agent, _window(1, 1))
+    outside.field_work = FieldWork(arrived_at=window.ends_at + timedelta(minutes=30))
+    slow = factories.incident(agent, reporter=subscriber)  # dispatched 2 h ago, nothing agreed: missed
+    svc.assign_incident(s, slow, agent, agent)
+    for ev in slow.events:
+        ev.at = ev.at - timedelta(hours=2)
+    question = factories.incident(agent, reporter=subscriber, category="consultation")  # by phone: not counted
+    svc.assign_incident(s, question, agent, agent)
+    for ev in question.events:
+        ev.at = ev.at - timedelta(hours=2)
+    s.commit()
+    today = datetime.now(desk_timezone()).date().isoformat()
+    api = login_client(app, agent)
+    got = api.get("/api/v1/reports/appointments", query_string={"from": today, "to": today}).get_json()
+    assert got["dispatched"] == 3 and got["within_minutes"] == 30
+    assert got["agreed_in_time"] == {"kept": 2, "missed": 1, "pending": 0, "rate": 2 / 3}
+    assert (got["arrived_in_window"]["kept"], got["arrived_in_window"]["missed"]) == (1, 1)
+    by = {e["username"]: e for e in got["engineers"]}
+    assert by[engineer.username]["dispatched"] == 2 and by[engineer.username]["arrived_in_window"]["rate"] == 0.5
+    assert by[agent.username]["agreed_in_time"]["missed"] == 1
+    assert got["engineers"][0]["username"] == engineer.username  # the most dispatched first
+    assert login_client(app, subscriber).get("/api/v1/reports/appointments").status_code == 403
+    assert api.get("/api/v1/reports/appointments", query_string={"from": "2026-13-01"}).status_code == 400
+    lead = factories.user(Role.LEAD)
+    s.commit()
+    page = app.test_client(user=lead)
+    page.set_cookie("lang", "en")
+    html = text(page.get("/desk/dashboard"))
+    assert 'id="promises"' in html and "66.7%" in html and "Kept 2 · missed 1 · not yet 0" in html
+    assert 'id="promises-engineers"' in html and engineer.name in html
