@@ -106,4 +106,9 @@ FIGURE_INDEXES = (
           IncidentEvent.at),
     Index("ix_incident_verifications_incident_accepted", Verification.incident_id, Verification.accepted,
           Verification.id),
+    # The period's dispatches (first assignments) for the appointment promises: a partial index, the assignment
+    # entries alone, by time (servicedesk.incidents.appointments).
+    Index("ix_incident_events_assigned_at", IncidentEvent.at, IncidentEvent.incident_id,
+          sqlite_where=(IncidentEvent.field == "assignee") & IncidentEvent.new.is_not(None),
+          postgresql_where=(IncidentEvent.field == "assignee") & IncidentEvent.new.is_not(None)),
 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kb.orm import utcnow
@@ -78,45 +78,68 @@ def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[start:start + _CHUNK]
 
 
-def _dispatches(s: Session, since: datetime, until: datetime) -> dict[int, datetime]:
-    """incident id → its dispatch, for the incidents dispatched in [since, until)."""
-    assigned = (select(IncidentEvent.incident_id)
-                .where(IncidentEvent.field == "assignee", IncidentEvent.new.is_not(None),
-                       IncidentEvent.at >= since, IncidentEvent.at < until))
-    responded = Incident.responded_at.is_not(None) & (Incident.responded_at >= since) & (Incident.responded_at < until)
-    rows = s.execute(select(Incident.id, Incident.responded_at)
-                     .where(or_(Incident.id.in_(assigned), responded), Incident.category.in_(VISITS))
-                     .order_by(Incident.id).limit(MAX_INCIDENTS)).all()
-    first: dict[int, datetime] = {}
-    ids = [r.id for r in rows]
-    for part in _chunks(ids):
-        first.update((i, at) for i, at in s.execute(
-            select(IncidentEvent.incident_id, func.min(IncidentEvent.at))
-            .where(IncidentEvent.incident_id.in_(part), IncidentEvent.field == "assignee",
-                   IncidentEvent.new.is_not(None))
-            .group_by(IncidentEvent.incident_id)))
-    out = {}
-    for incident_id, responded_at in rows:
-        dispatched = first.get(incident_id) or responded_at
-        if dispatched is not None and since <= dispatched < until:
-            out[incident_id] = dispatched  # dispatched earlier (reassigned in the period): its own period's
-    return out
+@dataclass
+class _Dispatch:
+    at: datetime
+    assignee_id: int | None
+    arrived_at: datetime | None
 
 
-def _windows(s: Session, ids: Sequence[int]) -> dict[int, list[Appointment]]:
-    found: dict[int, list[Appointment]] = defaultdict(list)
+def _assigned(s: Session, ids: Sequence[int], before: datetime | None = None) -> set[int]:
+    """Those of the incidents with an assignment (before a moment, when given): few are asked (see below)."""
+    found: set[int] = set()
     for part in _chunks(ids):
-        for appointment in s.scalars(select(Appointment).where(Appointment.incident_id.in_(part))
-                                     .order_by(Appointment.made_at.desc(), Appointment.id.desc())):
-            found[appointment.incident_id].append(appointment)
+        query = select(IncidentEvent.incident_id).where(IncidentEvent.incident_id.in_(part), _ASSIGNMENT)
+        found.update(s.scalars(query.where(IncidentEvent.at < before) if before is not None else query))
     return found
 
 
-def _pairs(s: Session, column: Any, key: Any, ids: Sequence[int]) -> dict[int, Any]:
-    out: dict[int, Any] = {}
-    for part in _chunks(ids):
-        out.update((k, v) for k, v in s.execute(select(key, column).where(key.in_(part))))
-    return out
+_ASSIGNMENT = (IncidentEvent.field == "assignee") & IncidentEvent.new.is_not(None)
+
+
+def _dispatches(s: Session, since: datetime, until: datetime) -> tuple[dict[int, _Dispatch], Any, list[int]]:
+    """incident id → its dispatch, for the faults and requests dispatched in [since, until); the period's
+    assignments as a subquery (incident_id), for joining the windows to; and those dispatched by a response.
+
+    The period's assignments are one range of a partial index; an incident among them was dispatched in the
+    period unless it had been assigned before (only one created before the period can have been: those few are
+    looked up). An incident responded to in the period without any assignment ever counts from its response."""
+    first = (select(IncidentEvent.incident_id.label("incident_id"), func.min(IncidentEvent.at).label("at"))
+             .where(_ASSIGNMENT, IncidentEvent.at >= since, IncidentEvent.at < until)
+             .group_by(IncidentEvent.incident_id).subquery())
+    rows = s.execute(select(first.c.incident_id, first.c.at, Incident.created_at, Incident.assignee_id,
+                            FieldWork.arrived_at)
+                     .join(Incident, Incident.id == first.c.incident_id)
+                     .outerjoin(FieldWork, FieldWork.incident_id == first.c.incident_id)
+                     .where(Incident.category.in_(VISITS)).limit(MAX_INCIDENTS)).all()
+    older = [r.incident_id for r in rows if r.created_at < since]
+    earlier = _assigned(s, older, before=since) if older else set()
+    out = {r.incident_id: _Dispatch(r.at, r.assignee_id, r.arrived_at) for r in rows if r.incident_id not in earlier}
+    responded = s.execute(select(Incident.id, Incident.responded_at, Incident.assignee_id, FieldWork.arrived_at)
+                          .outerjoin(FieldWork, FieldWork.incident_id == Incident.id)
+                          .outerjoin(first, first.c.incident_id == Incident.id)
+                          .where(Incident.responded_at >= since, Incident.responded_at < until,
+                                 Incident.category.in_(VISITS), first.c.incident_id.is_(None))
+                          .limit(MAX_INCIDENTS)).all()
+    ever = _assigned(s, [r.id for r in responded]) if responded else set()
+    by_response = [r.id for r in responded if r.id not in ever]
+    out.update({r.id: _Dispatch(r.responded_at, r.assignee_id, r.arrived_at) for r in responded if r.id not in ever})
+    return out, first, by_response
+
+
+def _windows(s: Session, first: Any, by_response: list[int], wanted: set[int]) -> dict[int, list[Appointment]]:
+    """The windows of the period's dispatched incidents, newest first: one join on the period's assignments,
+    and the few dispatched by a response alone looked up by id."""
+    found: dict[int, list[Appointment]] = defaultdict(list)
+    order = (Appointment.made_at.desc(), Appointment.id.desc())
+    for appointment in s.scalars(select(Appointment).join(first, first.c.incident_id == Appointment.incident_id)
+                                 .order_by(*order)):
+        if appointment.incident_id in wanted:
+            found[appointment.incident_id].append(appointment)
+    for part in _chunks(by_response):
+        for appointment in s.scalars(select(Appointment).where(Appointment.incident_id.in_(part)).order_by(*order)):
+            found[appointment.incident_id].append(appointment)
+    return found
 
 
 def _people(s: Session, ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
@@ -129,32 +152,22 @@ def count_promises(s: Session, since: datetime, until: datetime, *, now: datetim
     """The two promises over the incidents dispatched in [since, until), for the desk and each engineer."""
     now = now or utcnow()
     within = booking.within_minutes()
-    dispatched = _dispatches(s, since, until)
-    ids = sorted(dispatched)
-    windows = _windows(s, ids)
-    arrivals = _pairs(s, FieldWork.arrived_at, FieldWork.incident_id, ids)
-    assignees = _pairs(s, Incident.assignee_id, Incident.id, ids)
+    dispatched, first, by_response = _dispatches(s, since, until)
+    windows = _windows(s, first, by_response, set(dispatched))
     agreed, arrived = Tally(), Tally()
-    owners: dict[int, int | None] = {}
-    verdicts: dict[int, booking.Judged] = {}
-    for incident_id in ids:
-        found = windows.get(incident_id, [])
-        at = arrivals.get(incident_id)
-        judged = booking.verdict(found, dispatched[incident_id], at, now, within)
-        agreed, arrived = agreed.add(judged.agreed_in_time), arrived.add(judged.arrived_in_window)
-        owner = found[-1].engineer_id if found else assignees.get(incident_id)
-        owners[incident_id] = owner
-        verdicts[incident_id] = judged
-    people = _people(s, owners.values())
     engineers: dict[int | None, EngineerPromises] = {}
-    for incident_id, owner in owners.items():
+    for incident_id, d in sorted(dispatched.items()):
+        found = windows.get(incident_id, [])
+        judged = booking.verdict(found, d.at, d.arrived_at, now, within)
+        agreed, arrived = agreed.add(judged.agreed_in_time), arrived.add(judged.arrived_in_window)
+        owner = found[-1].engineer_id if found else d.assignee_id
         row = engineers.get(owner)
         if row is None:
-            username, name = people.get(owner, ("", "")) if owner is not None else ("", "")
-            row = engineers[owner] = EngineerPromises(owner, username, name)
-        judged = verdicts[incident_id]
+            row = engineers[owner] = EngineerPromises(owner, "", "")
         row.dispatched += 1
         row.agreed_in_time = row.agreed_in_time.add(judged.agreed_in_time)
         row.arrived_in_window = row.arrived_in_window.add(judged.arrived_in_window)
+    for user_id, (username, name) in _people(s, engineers).items():
+        engineers[user_id].username, engineers[user_id].name = username, name
     ranked = sorted(engineers.values(), key=lambda e: (-e.dispatched, e.user_id is None, e.name))
-    return PromiseCounts(agreed, arrived, len(ids), tuple(ranked))
+    return PromiseCounts(agreed, arrived, len(dispatched), tuple(ranked))

@@ -308,3 +308,25 @@ def test_the_dashboard_and_the_api_count_both_promises_per_engineer(app, s, agen
     html = text(page.get("/desk/dashboard"))
     assert 'id="promises"' in html and "66.7%" in html and "Kept 2 · missed 1 · not yet 0" in html
     assert 'id="promises-engineers"' in html and engineer.name in html
+
+
+def test_a_reassignment_does_not_dispatch_again_and_a_response_alone_does(s, agent, engineer, subscriber):
+    from sqlalchemy import update
+
+    from servicedesk.incidents.appointments import count_promises
+
+    now = utcnow()
+    old = factories.incident(agent, reporter=subscriber)  # reported and first dispatched two days ago
+    svc.assign_incident(s, old, agent, agent)
+    s.flush()
+    s.execute(update(Incident).where(Incident.id == old.id).values(created_at=now - timedelta(days=2)))
+    s.execute(update(IncidentEvent).where(IncidentEvent.incident_id == old.id)
+              .values(at=now - timedelta(days=2)))
+    svc.assign_incident(s, old, agent, engineer)  # handed to the engineer today: not a new dispatch
+    quiet = factories.incident(agent, reporter=subscriber)  # answered today, never assigned to anyone
+    s.execute(update(Incident).where(Incident.id == quiet.id).values(responded_at=now - timedelta(hours=1)))
+    s.flush()
+    today = count_promises(s, now - timedelta(hours=3), now + timedelta(minutes=1))
+    assert today.dispatched == 1 and today.agreed_in_time.missed == 1  # the quiet one, from its response
+    before = count_promises(s, now - timedelta(days=3), now - timedelta(days=1))
+    assert before.dispatched == 1 and [e.user_id for e in before.engineers] == [engineer.id]
