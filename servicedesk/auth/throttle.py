@@ -21,7 +21,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
 from servicedesk.users import services
-from servicedesk.users.services import LOGIN, PASSWORD_CHANGE, REGISTRATION, AttemptGuard, NoGuard
+from servicedesk.users.services import CALLER_LOOKUP, LOGIN, PASSWORD_CHANGE, REGISTRATION, AttemptGuard, NoGuard
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,9 @@ DEFAULT_LIMITS: dict[str, tuple[str | None, str | None]] = {
     LOGIN: ("10 per 15 minutes", "50 per 15 minutes"),
     PASSWORD_CHANGE: ("10 per 15 minutes", "50 per 15 minutes"),
     REGISTRATION: (None, "20 per 15 minutes"),
+    # The hotline's caller lookup reads the subscriber base: an agent types a few a minute (the page waits
+    # 250 ms between keys); a script walking the base through one staff account is stopped.
+    CALLER_LOOKUP: ("120 per minute", None),
 }
 
 

@@ -3,6 +3,7 @@ caller's incidents beside the form, and the chase (催修) of an open one."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
@@ -18,12 +19,15 @@ from wtforms.validators import Length, Optional
 from kb.errors import DomainError
 from servicedesk import db
 from servicedesk.auth.setup import STAFF, roles_required
+from servicedesk.auth.throttle import current_guard
+from servicedesk.errors import json_error
 from servicedesk.formerrors import domain_message
 from servicedesk.incidents import intake, services
 from servicedesk.incidents.forms import NewIncidentForm
 from servicedesk.incidents.views import bp, load, me, sla_of
 from servicedesk.org.forms import LEVEL_LABELS
 from servicedesk.org.models import Subscriber, Zone, mask_phone
+from servicedesk.users.services import CALLER_LOOKUP
 from servicedesk.web import AREA_LABELS, safe_next
 
 
@@ -69,7 +73,11 @@ def _panel(account: str, phone: str) -> dict[str, Any]:
 
 def intake_page(form: NewIncidentForm, picked: Subscriber | None) -> str:
     query = (request.args.get("q") or "").strip()[:100]
-    matches = [caller_card(sub) for sub in intake.lookup_callers(db.session(), query)] if query else None
+    wait = lookup_wait() if query else 0
+    if wait:
+        flash(_too_many(wait), "error")
+    matches = [caller_card(sub) for sub in intake.lookup_callers(db.session(), query)] if query and not wait \
+        else None
     account = picked.account if picked is not None else (form.customer_account.data or "").strip()
     phone = (form.caller_phone.data or "").strip()
     return render_template("incidents/new.html", form=form, query=query, matches=matches,
@@ -78,11 +86,31 @@ def intake_page(form: NewIncidentForm, picked: Subscriber | None) -> str:
                            **_panel(account, phone))
 
 
+def lookup_wait() -> int:
+    """0 when the acting staff member may look the subscriber base up now (the look is counted), else the
+    seconds to wait (CALLER_LOOKUP per person, shared by every process and node when Redis is set)."""
+    guard, who = current_guard(), me().username
+    wait = guard.wait_seconds(CALLER_LOOKUP, who)
+    if wait > 0:
+        return max(1, math.ceil(wait))
+    guard.failed(CALLER_LOOKUP, who)
+    return 0
+
+
+def _too_many(wait: int) -> str:
+    return _("Too many lookups in a short time; try again in %(seconds)d seconds.", seconds=wait)
+
+
 @bp.get("/desk/callers")
 @roles_required(*STAFF)
 def callers() -> Response:
     """Subscriber records matching a phone, an account or a name: the intake page's lookup."""
     query = (request.args.get("q") or "").strip()[:100]
+    wait = lookup_wait() if query else 0
+    if wait:
+        response = json_error(429, "too_many_lookups", _too_many(wait))
+        response.headers["Retry-After"] = str(wait)
+        return response
     found = intake.lookup_callers(db.session(), query) if query else []
     return jsonify({"items": [caller_card(sub) for sub in found]})
 

@@ -104,8 +104,17 @@
     if (q.length < 2) { list.textContent = ""; return; }
     fetch(lookup.getAttribute("data-intake-lookup") + "?q=" + encodeURIComponent(q),
           {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (r) { return r.ok ? r.json() : {items: []}; })
-      .then(function (data) { if (input.value.trim() === q) { render(data.items || []); } });
+      .then(function (r) { return r.status === 429 || r.ok ? r.json() : {items: []}; })
+      .then(function (data) {
+        if (input.value.trim() !== q) { return; }
+        if (data.error) {  // too many lookups: say so, and let the next key ask again
+          asked = "";
+          list.textContent = "";
+          list.appendChild(el("p", "error", data.error.message));
+          return;
+        }
+        render(data.items || []);
+      });
   }
 
   input.addEventListener("input", function () {

@@ -28,6 +28,7 @@ TOKEN_PREFIX = "sdk_"  # noqa: S105 - a public prefix, not a secret
 LOGIN = "login"
 PASSWORD_CHANGE = "password"  # noqa: S105 - a name of what is counted, not a secret
 REGISTRATION = "register"
+CALLER_LOOKUP = "callers"  # not a failure: each look into the subscriber base, per staff member
 
 
 class TooManyAttempts(DomainError):
