@@ -122,7 +122,7 @@ def _bounds(start: date, end: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
             datetime.combine(end + timedelta(days=1), time.min, tz).astimezone(UTC))
 
 
-def _epoch(value: Any, dialect: str) -> Any:
+def epoch_seconds(value: Any, dialect: str) -> Any:
     """Seconds, as a number that grows with time (SQLite: from julianday)."""
     if dialect == "sqlite":
         return func.julianday(value) * 86400.0
@@ -131,7 +131,7 @@ def _epoch(value: Any, dialect: str) -> Any:
 
 def _slot(anchor: Any, origin: datetime, dialect: str) -> Any:
     """The 15-minute slot (0, 1, …) of anchor counted from origin."""
-    seconds = _epoch(anchor, dialect) - _epoch(literal(origin, UTCDateTime()), dialect)
+    seconds = epoch_seconds(anchor, dialect) - epoch_seconds(literal(origin, UTCDateTime()), dialect)
     if dialect == "sqlite":  # integer division of integers; the millisecond guards a float just under a slot
         return cast(seconds + 0.001, Integer) / int(SLOT.total_seconds())
     return cast(func.floor(seconds / SLOT.total_seconds()), Integer)
@@ -180,8 +180,8 @@ def _repeated(dialect: str) -> ColumnElement[bool]:
     window = REPEAT_DAYS * 86400.0
     # The window is said in epoch arithmetic, which no index serves: the planner then takes the repeat_of_id
     # index (sparse in real data, but all NULL in a generated one, where it would prefer another index).
-    reported = _epoch(later.created_at, dialect)
-    closed = _epoch(Incident.closed_at, dialect)
+    reported = epoch_seconds(later.created_at, dialect)
+    closed = epoch_seconds(Incident.closed_at, dialect)
     return exists(select(later.id).where(
         later.repeat_of_id == Incident.id, later.status.not_in(LEFT_OUT),
         func.coalesce(later.duplicate_of_id, 0) == 0, reported >= closed, reported <= closed + window,

@@ -4,22 +4,22 @@ A fault or a request (an install, a move: what an engineer visits for) counts in
 dispatched in it (first given to a person, else its first response; see booking.dispatched_at). Each promise
 is tallied as kept, missed or not yet judged, by the same judgement as the incident page's (booking.verdict),
 for the desk and for each engineer (the engineer of the first window agreed, else the incident's assignee).
-Read-only, and set-based: a handful of queries for the period whatever its size (the candidates, their first
-assignments, their windows, their arrivals).
+Read-only: the database judges the period's incidents and counts them per engineer in one statement (the
+period's first assignments are one range of a partial index, migration 0038); a few hundred rows come back.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
 
-from kb.orm import utcnow
+from kb.orm import UTCDateTime, utcnow
+from servicedesk.figures.compute import epoch_seconds
 from servicedesk.incidents import booking
 from servicedesk.incidents.models import Appointment, FieldWork, Incident, IncidentEvent
 from servicedesk.incidents.workflow import Category
@@ -27,8 +27,6 @@ from servicedesk.users.models import User
 
 # The reports an engineer visits for (faults, installs and moves); complaints and questions are handled by phone.
 VISITS = (Category.FAULT, Category.REQUEST)
-MAX_INCIDENTS = 200_000  # a period's dispatched incidents judged at most
-_CHUNK = 1_000  # ids per IN list
 
 
 @dataclass(frozen=True)
@@ -73,73 +71,7 @@ class PromiseCounts:
     engineers: tuple[EngineerPromises, ...] = ()  # the most dispatched first
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start:start + _CHUNK]
-
-
-@dataclass
-class _Dispatch:
-    at: datetime
-    assignee_id: int | None
-    arrived_at: datetime | None
-
-
-def _assigned(s: Session, ids: Sequence[int], before: datetime | None = None) -> set[int]:
-    """Those of the incidents with an assignment (before a moment, when given): few are asked (see below)."""
-    found: set[int] = set()
-    for part in _chunks(ids):
-        query = select(IncidentEvent.incident_id).where(IncidentEvent.incident_id.in_(part), _ASSIGNMENT)
-        found.update(s.scalars(query.where(IncidentEvent.at < before) if before is not None else query))
-    return found
-
-
 _ASSIGNMENT = (IncidentEvent.field == "assignee") & IncidentEvent.new.is_not(None)
-
-
-def _dispatches(s: Session, since: datetime, until: datetime) -> tuple[dict[int, _Dispatch], Any, list[int]]:
-    """incident id → its dispatch, for the faults and requests dispatched in [since, until); the period's
-    assignments as a subquery (incident_id), for joining the windows to; and those dispatched by a response.
-
-    The period's assignments are one range of a partial index; an incident among them was dispatched in the
-    period unless it had been assigned before (only one created before the period can have been: those few are
-    looked up). An incident responded to in the period without any assignment ever counts from its response."""
-    first = (select(IncidentEvent.incident_id.label("incident_id"), func.min(IncidentEvent.at).label("at"))
-             .where(_ASSIGNMENT, IncidentEvent.at >= since, IncidentEvent.at < until)
-             .group_by(IncidentEvent.incident_id).subquery())
-    rows = s.execute(select(first.c.incident_id, first.c.at, Incident.created_at, Incident.assignee_id,
-                            FieldWork.arrived_at)
-                     .join(Incident, Incident.id == first.c.incident_id)
-                     .outerjoin(FieldWork, FieldWork.incident_id == first.c.incident_id)
-                     .where(Incident.category.in_(VISITS)).limit(MAX_INCIDENTS)).all()
-    older = [r.incident_id for r in rows if r.created_at < since]
-    earlier = _assigned(s, older, before=since) if older else set()
-    out = {r.incident_id: _Dispatch(r.at, r.assignee_id, r.arrived_at) for r in rows if r.incident_id not in earlier}
-    responded = s.execute(select(Incident.id, Incident.responded_at, Incident.assignee_id, FieldWork.arrived_at)
-                          .outerjoin(FieldWork, FieldWork.incident_id == Incident.id)
-                          .outerjoin(first, first.c.incident_id == Incident.id)
-                          .where(Incident.responded_at >= since, Incident.responded_at < until,
-                                 Incident.category.in_(VISITS), first.c.incident_id.is_(None))
-                          .limit(MAX_INCIDENTS)).all()
-    ever = _assigned(s, [r.id for r in responded]) if responded else set()
-    by_response = [r.id for r in responded if r.id not in ever]
-    out.update({r.id: _Dispatch(r.responded_at, r.assignee_id, r.arrived_at) for r in responded if r.id not in ever})
-    return out, first, by_response
-
-
-def _windows(s: Session, first: Any, by_response: list[int], wanted: set[int]) -> dict[int, list[Appointment]]:
-    """The windows of the period's dispatched incidents, newest first: one join on the period's assignments,
-    and the few dispatched by a response alone looked up by id."""
-    found: dict[int, list[Appointment]] = defaultdict(list)
-    order = (Appointment.made_at.desc(), Appointment.id.desc())
-    for appointment in s.scalars(select(Appointment).join(first, first.c.incident_id == Appointment.incident_id)
-                                 .order_by(*order)):
-        if appointment.incident_id in wanted:
-            found[appointment.incident_id].append(appointment)
-    for part in _chunks(by_response):
-        for appointment in s.scalars(select(Appointment).where(Appointment.incident_id.in_(part)).order_by(*order)):
-            found[appointment.incident_id].append(appointment)
-    return found
 
 
 def _people(s: Session, ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
@@ -148,26 +80,85 @@ def _people(s: Session, ids: Iterable[int | None]) -> dict[int, tuple[str, str]]
                                                     .where(User.id.in_(wanted)))} if wanted else {}
 
 
+def _judged(s: Session, since: datetime, until: datetime, now: datetime, within: int) -> Any:
+    """The period's dispatched faults and requests judged by the database, counted per engineer: rows of
+    (engineer id, dispatched, agreed kept, agreed missed, arrived kept, arrived missed). The same judgement as
+    booking.verdict (which the incident page uses), written as SQL so a month of a large desk is counted where
+    it lies (a few hundred rows come back, not one per incident)."""
+    dialect = s.get_bind().dialect.name
+    lo, hi = literal(since, UTCDateTime()), literal(until, UTCDateTime())
+    first = (select(IncidentEvent.incident_id.label("incident_id"), func.min(IncidentEvent.at).label("at"))
+             .where(_ASSIGNMENT, IncidentEvent.at >= lo, IncidentEvent.at < hi)
+             .group_by(IncidentEvent.incident_id).cte("first_dispatch"))
+    earlier = aliased(IncidentEvent)
+    by_assignment = (select(first.c.incident_id, first.c.at.label("dispatched"), Incident.assignee_id)
+                     .join(Incident, Incident.id == first.c.incident_id)
+                     .where(Incident.category.in_(VISITS),
+                            # only one reported before the period can have been dispatched before it
+                            or_(Incident.created_at >= lo,
+                                ~select(earlier.id).where(earlier.incident_id == Incident.id,
+                                                          earlier.field == "assignee", earlier.new.is_not(None),
+                                                          earlier.at < lo).exists())))
+    ever = aliased(IncidentEvent)
+    # Never assigned (so: no assignee now, and no assignment in the history): dispatched by the response.
+    by_response = (select(Incident.id.label("incident_id"), Incident.responded_at.label("dispatched"),
+                          Incident.assignee_id)
+                   .where(Incident.responded_at >= lo, Incident.responded_at < hi, Incident.category.in_(VISITS),
+                          Incident.assignee_id.is_(None),
+                          ~select(ever.id).where(ever.incident_id == Incident.id, ever.field == "assignee",
+                                                 ever.new.is_not(None)).exists()))
+    d = union_all(by_assignment, by_response).subquery("dispatched")
+    a = aliased(Appointment)
+    window = select(a).where(a.incident_id == d.c.incident_id).order_by(a.made_at, a.id).limit(1)
+    arrived = FieldWork.arrived_at
+    st = aliased(Appointment)
+    standing = (select(case((and_(st.starts_at <= arrived, arrived <= st.ends_at), 1), else_=0))
+                .where(st.incident_id == d.c.incident_id, st.made_at <= arrived,
+                       or_(st.ended_at.is_(None), st.ended_at > arrived))
+                .order_by(st.made_at.desc(), st.id.desc()).limit(1).scalar_subquery())
+    # Each incident's facts, looked up once (MATERIALIZED: the judgement below reads them several times).
+    facts = (select(d.c.dispatched, d.c.assignee_id,
+                    window.with_only_columns(a.made_at).scalar_subquery().label("first_made"),
+                    window.with_only_columns(a.engineer_id).scalar_subquery().label("first_engineer"),
+                    arrived.label("arrived"), standing.label("standing"))
+             .select_from(d).outerjoin(FieldWork, FieldWork.incident_id == d.c.incident_id)
+             .cte("facts").prefix_with("MATERIALIZED"))
+    f = facts.c
+    late = within * 60.0
+    gap = epoch_seconds(f.first_made, dialect) - epoch_seconds(f.dispatched, dialect)
+    waited = epoch_seconds(literal(now, UTCDateTime()), dialect) - epoch_seconds(f.dispatched, dialect)
+    agreed = case((f.first_made.is_not(None), case((gap <= late, 1), else_=0)),
+                  (waited > late, 0), else_=None)  # 1 kept, 0 missed, NULL not yet
+    in_window = case((f.arrived.is_(None), None), else_=func.coalesce(f.standing, 0))
+    per_incident = (select(func.coalesce(f.first_engineer, f.assignee_id).label("owner"),
+                           agreed.label("agreed"), in_window.label("arrived")).subquery("judged"))
+    j = per_incident.c
+
+    def tally(column: Any, value: int) -> Any:
+        return func.sum(case((column == value, 1), else_=0))
+
+    return s.execute(select(j.owner, func.count(), tally(j.agreed, 1), tally(j.agreed, 0), tally(j.arrived, 1),
+                            tally(j.arrived, 0)).group_by(j.owner)).all()
+
+
 def count_promises(s: Session, since: datetime, until: datetime, *, now: datetime | None = None) -> PromiseCounts:
     """The two promises over the incidents dispatched in [since, until), for the desk and each engineer."""
     now = now or utcnow()
-    within = booking.within_minutes()
-    dispatched, first, by_response = _dispatches(s, since, until)
-    windows = _windows(s, first, by_response, set(dispatched))
+    rows = _judged(s, since, until, now, booking.within_minutes())
     agreed, arrived = Tally(), Tally()
     engineers: dict[int | None, EngineerPromises] = {}
-    for incident_id, d in sorted(dispatched.items()):
-        found = windows.get(incident_id, [])
-        judged = booking.verdict(found, d.at, d.arrived_at, now, within)
-        agreed, arrived = agreed.add(judged.agreed_in_time), arrived.add(judged.arrived_in_window)
-        owner = found[-1].engineer_id if found else d.assignee_id
-        row = engineers.get(owner)
-        if row is None:
-            row = engineers[owner] = EngineerPromises(owner, "", "")
-        row.dispatched += 1
-        row.agreed_in_time = row.agreed_in_time.add(judged.agreed_in_time)
-        row.arrived_in_window = row.arrived_in_window.add(judged.arrived_in_window)
+    for owner, dispatched, agreed_kept, agreed_missed, arrived_kept, arrived_missed in rows:
+        row = EngineerPromises(owner, "", "", int(dispatched),
+                               Tally(int(agreed_kept), int(agreed_missed),
+                                     int(dispatched) - int(agreed_kept) - int(agreed_missed)),
+                               Tally(int(arrived_kept), int(arrived_missed),
+                                     int(dispatched) - int(arrived_kept) - int(arrived_missed)))
+        engineers[owner] = row
+        agreed = Tally(agreed.kept + row.agreed_in_time.kept, agreed.missed + row.agreed_in_time.missed,
+                       agreed.pending + row.agreed_in_time.pending)
+        arrived = Tally(arrived.kept + row.arrived_in_window.kept, arrived.missed + row.arrived_in_window.missed,
+                        arrived.pending + row.arrived_in_window.pending)
     for user_id, (username, name) in _people(s, engineers).items():
         engineers[user_id].username, engineers[user_id].name = username, name
     ranked = sorted(engineers.values(), key=lambda e: (-e.dispatched, e.user_id is None, e.name))
-    return PromiseCounts(agreed, arrived, len(dispatched), tuple(ranked))
+    return PromiseCounts(agreed, arrived, sum(e.dispatched for e in ranked), tuple(ranked))

@@ -317,7 +317,7 @@ def test_the_village_outage_is_one_problem(s: Session, loaded: list[str]) -> Non
 
     [problem] = s.scalars(select(Problem)).all()
     assert problem.status == ProblemStatus.KNOWN_ERROR and problem.workaround
-    gathered = s.scalars(select(Incident).where(Incident.problem_id == problem.id)).all()
+    gathered = s.scalars(select(Incident).where(Incident.problem_id == problem.id).order_by(Incident.id)).all()
     assert [i.title for i in gathered] == [  # the neighbours' reports joined it at once
         "电视没信号，宽带也上不了网，全村好像都这样", "柳河村宽带断了，光猫 LOS 红灯", "柳河村电视全部没信号"]
     assert any(line.startswith(f"Problem {problem.number}") for line in loaded)
