@@ -456,7 +456,6 @@ def main(argv: list[str] | None = None) -> int:
             "queue: report type, everything": "/desk/incidents?tab=all&report_type=cable_tv:mosaic",
             "queue: open, highest tier first": "/desk/incidents?tab=open&sort=tier",
             "queue: open, most chased first": "/desk/incidents?tab=open&sort=chases",
-            "queue: open, by service": "/desk/incidents?tab=open&sort=service",
             "queue: everything, highest tier first": "/desk/incidents?tab=all&sort=tier",
             "subscribers: search phone": f"/desk/subscribers?q={probe.phone[:7]}",
             "notifications": "/notifications",

@@ -78,7 +78,7 @@ class QueueFilterForm(FlaskForm):
         self.sla.choices = _choices(SLA_LABELS, list(SLA_LABELS), anything)
         self.sort.choices = [("newest", _l("Newest first")), ("oldest", _l("Oldest first")),
                              ("resolve_by", _l("Due soonest")), ("tier", _l("Highest tier first")),
-                             ("chases", _l("Most chased first")), ("service", _l("By service"))]
+                             ("chases", _l("Most chased first"))]
 
     def validate_created_to(self, field: Any) -> None:
         if field.data and self.created_from.data and field.data < self.created_from.data:

@@ -139,8 +139,13 @@ class Incident(Base):
         # The period figures (escalation rate) and the call-back audit sample.
         Index("ix_incidents_created_at", "created_at", "id"),
         Index("ix_incidents_closed_at", "closed_at"),
-        # The queue's and the API's report-type filter (a type is named within its service).
+        # The queue's and the API's report-type filter (a type is named within its service): over every state,
+        # and each state's slice newest first (the work tabs merge their states' slices).
         Index("ix_incidents_service_report_type", "service", "report_type", "created_at"),
+        Index("ix_incidents_type_status_created", "service", "report_type", "status", "created_at", "id"),
+        # The queue sorted by tier or by chases: each state's slice read in that order.
+        Index("ix_incidents_status_tier", "status", "tier", "id"),
+        Index("ix_incidents_status_chases", "status", "chase_count", "id"),
         # Open incidents nobody has responded to, by respond-by: the SLA check's first-response judgement and
         # the queue's "response overdue" tab read only this small slice (nearly every incident has a response).
         Index("ix_incidents_unanswered", "status", "respond_by", "id", "paused_at",

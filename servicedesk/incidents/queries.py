@@ -36,7 +36,7 @@ from servicedesk.users.models import User
 TABS = ("mine", "team", "unassigned", "response_overdue", "at_risk", "breached", "awaiting", "open", "resolved",
         "closed", "all")
 COUNTED_TABS = ("mine", "team", "unassigned", "response_overdue", "at_risk", "breached", "awaiting")
-SORTS = ("newest", "oldest", "resolve_by", "tier", "chases", "service")
+SORTS = ("newest", "oldest", "resolve_by", "tier", "chases")
 DEFAULT_TAB = "open"
 TOTAL_CAP = 500
 SEARCH_CAP = 100  # a total of title matches checked row by row stops here: each row counted costs a probe per word
@@ -219,8 +219,6 @@ def _order_key(sort: str) -> tuple[Any, bool]:
         return Incident.tier, True
     if sort == "chases":  # the most chased first
         return Incident.chase_count, True
-    if sort == "service":
-        return Incident.service, False
     return Incident.created_at, True
 
 
@@ -266,9 +264,10 @@ def queue_page(s: Session, user_id: int, *, tab: str = DEFAULT_TAB, filters: Que
     team = team_group_ids(s, user_id) if tab == "team" or with_counts else []
     conds, match = _filter_conditions(s, f, now, dialect)
     statuses = list(statuses) if statuses else _TAB_STATUSES.get(tab, _OPEN)
-    if statuses is None and (f.assignee_id is not None or f.unassigned or f.zone_id is not None):
-        # Every state's slice of the (assignee or zone, status, created_at) index, merged: no sort of
-        # someone's whole history for one page.
+    if statuses is None and (f.assignee_id is not None or f.unassigned or f.zone_id is not None
+                             or sort in ("tier", "chases")):
+        # Every state's slice of the (assignee or zone, status, created_at) index, or the (status, tier or
+        # chases) one, merged: no sort of someone's whole history, or of every incident, for one page.
         statuses = _ALL
     tab_conds = _tab_rest(tab, user_id, team, now, dialect)
     where = [*tab_conds, *conds] if statuses is None else [_status_in(statuses), *tab_conds, *conds]

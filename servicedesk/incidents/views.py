@@ -186,9 +186,8 @@ QUEUE_COLUMNS: dict[str, Any] = {
 DEFAULT_COLUMNS = ("number", "title", "status", "sla", "service", "zone", "assignee", "subscriber", "created",
                    "chases")
 # The columns a click sorts by, each with the desk's orders it toggles between (first: the one a click gives).
-SORTABLE = {"created": ("newest", "oldest"), "sla": ("resolve_by",), "tier": ("tier",), "chases": ("chases",),
-            "service": ("service",)}
-ASCENDING = ("oldest", "resolve_by", "service")  # the others put the largest (newest, highest, most) first
+SORTABLE = {"created": ("newest", "oldest"), "sla": ("resolve_by",), "tier": ("tier",), "chases": ("chases",)}
+ASCENDING = ("oldest", "resolve_by")  # the others put the largest (newest, highest, most) first
 
 
 def _columns() -> list[tuple[str, Any]]:
