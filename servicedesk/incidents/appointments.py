@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import and_, case, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import Session, aliased
 
 from kb.orm import UTCDateTime, utcnow
@@ -137,6 +137,9 @@ def _judged(s: Session, since: datetime, until: datetime, now: datetime, within:
     def tally(column: Any, value: int) -> Any:
         return func.sum(case((column == value, 1), else_=0))
 
+    if dialect == "postgresql":
+        # The plan's estimated cost wakes PostgreSQL's JIT, which spent 0.6 s compiling a 0.9 s query.
+        s.execute(text("SET LOCAL jit = off"))
     return s.execute(select(j.owner, func.count(), tally(j.agreed, 1), tally(j.agreed, 0), tally(j.arrived, 1),
                             tally(j.arrived, 0)).group_by(j.owner)).all()
 
