@@ -313,6 +313,7 @@ def ensure_schema(engine: Engine, refill_terms: bool = False) -> None:
                                       f"NOT NULL DEFAULT '{default}'"))
                 elif column.nullable:  # e.g. incidents.problem_id: empty on every generated row
                     conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+        fill_phone_rev(conn)  # added just now with its default '': the lookup's last digits would miss them all
         for table in Base.metadata.sorted_tables:
             for index in table.indexes:
                 index.create(conn, checkfirst=True)
@@ -324,6 +325,19 @@ def ensure_schema(engine: Engine, refill_terms: bool = False) -> None:
         if refill_terms or conn.scalar(text("SELECT count(*) FROM (SELECT 1 FROM incident_terms LIMIT 1) t")) == 0:
             fill_terms(conn)
     settle(engine)
+
+
+def fill_phone_rev(conn: Connection) -> None:
+    """subscribers.phone_rev where it is empty though the phone is not (what migration 0040 does)."""
+    from servicedesk.org.models import reversed_digits
+
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("UPDATE subscribers SET phone_rev = reverse(regexp_replace(phone, '[^0-9]', '', 'g'))"
+                          " WHERE phone_rev = '' AND phone <> ''"))
+        return
+    conn.connection.driver_connection.create_function(  # type: ignore[union-attr]
+        "reversed_digits", 1, reversed_digits, deterministic=True)
+    conn.execute(text("UPDATE subscribers SET phone_rev = reversed_digits(phone) WHERE phone_rev = '' AND phone <> ''"))
 
 
 def settle(engine: Engine) -> None:

@@ -14,8 +14,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, union_all, update
 from sqlalchemy.orm import Session, selectinload
 
 from kb.errors import Conflict
@@ -37,26 +38,72 @@ def _escaped(text: str) -> str:
     return re.sub(r"([%_\\])", r"\\\1", text)
 
 
+def _starts_with(column: Any, start: str) -> ColumnElement[bool]:
+    """column starts with start, as an index range (the LIKE keeps it exact under any collation)."""
+    within = [column >= start, column.like(_escaped(start) + "%", escape="\\")]
+    if ord(start[-1]) < 0x10FFFF:  # the last code point has no next one: the range is then open above
+        within.append(column < start[:-1] + chr(ord(start[-1]) + 1))
+    return and_(*within)
+
+
+def _first(where: ColumnElement[bool], order: Any, limit: int) -> Select[int]:
+    """The ids of one kind of match: its own LIMIT, so its index is read only as far as needed."""
+    stmt = select(Subscriber.id).where(where)
+    return (stmt.order_by(order) if order is not None else stmt).limit(limit)
+
+
 def lookup_callers(s: Session, query: str, *, limit: int = LOOKUP_LIMIT) -> list[Subscriber]:
     """Subscriber records matching what the agent typed: a phone (whole, or at least its last MIN_DIGITS
-    digits), an account (exact first, then its start), or a name (part of it). Exact hits first."""
+    digits), an account (exact first, then its start), or a name (its start, else a part of it). Exact hits
+    first."""
     text = query.strip()[:100]
     if not text:
         return []
     digits = re.sub(r"[\s\-+]", "", text)
-    conditions: list[ColumnElement[bool]] = [Subscriber.account.ilike(_escaped(text) + "%", escape="\\"),
-                                             Subscriber.name.ilike("%" + _escaped(text) + "%", escape="\\")]
+    # One select per kind of match, each read from its own index and cut at its own LIMIT, then one UNION:
+    # an OR of them all read the whole table (hundreds of ms at 500k subscribers).
+    n = limit * 3
+    branches: list[Select[int]] = []
+    account = func.lower(Subscriber.account)
+    if text.isascii():  # lower() is the same in Python and in both databases for ASCII only
+        branches.append(_first(_starts_with(account, text.lower()), account, n))
+    else:
+        branches.append(_first(Subscriber.account == text, None, n))
     if digits.isdigit() and len(digits) >= MIN_DIGITS:
-        conditions.append(Subscriber.phone.like("%" + digits))
-        conditions.append(Subscriber.phone.like(digits + "%"))
-    found = list(s.scalars(select(Subscriber).where(or_(*conditions)).options(selectinload(Subscriber.zone))
-                           .order_by(Subscriber.account).limit(limit * 3)))
+        # The last digits, or the whole number: phone_rev starts with them reversed. Or the number's start.
+        branches.append(_first(_starts_with(Subscriber.phone_rev, digits[::-1]), Subscriber.phone_rev, n))
+        branches.append(_first(_starts_with(Subscriber.phone, digits), Subscriber.phone, n))
+    names = not any(c.isdigit() for c in text)  # names hold no digits: a phone or an account is not a name
+    if names:  # a surname, a whole name, its first characters: the start of a name (an exact one first)
+        branches.append(_first(_starts_with(Subscriber.name, text), Subscriber.name, n))
+    found = _subscribers(s, branches)
+    if names and len(found) < limit:
+        # A part of a name (a given name): no index serves one or two Chinese characters (a trigram needs
+        # three), so a scan, stopped by its LIMIT once it has found enough; asked only when the indexed
+        # matches are too few, as a name nobody has costs the whole table (~50 ms at 500k).
+        seen = {sub.id for sub in found}
+        found += [sub for sub in _subscribers(s, [_first(_name_contains(s, text), None, n)]) if sub.id not in seen]
 
     def rank(sub: Subscriber) -> tuple[int, str]:
         exact = sub.account.lower() == text.lower() or sub.phone == digits or sub.name == text
         return (0 if exact else 1, sub.account)
 
     return sorted(found, key=rank)[:limit]
+
+
+def _name_contains(s: Session, text: str) -> ColumnElement[bool]:
+    pattern = "%" + _escaped(text) + "%"
+    # ILIKE costs a lower() of every name it reads: only when the query has letters with a case. SQLite's
+    # LIKE ignores ASCII case itself (and its lower() folds nothing else).
+    if text.lower() == text.upper() or s.get_bind().dialect.name == "sqlite":
+        return Subscriber.name.like(pattern, escape="\\")
+    return Subscriber.name.ilike(pattern, escape="\\")
+
+
+def _subscribers(s: Session, branches: list[Select[int]]) -> list[Subscriber]:
+    ids = union_all(*(select(b.subquery().c.id) for b in branches)).subquery()
+    return list(s.scalars(select(Subscriber).where(Subscriber.id.in_(select(ids.c.id)))
+                          .options(selectinload(Subscriber.zone))))
 
 
 @dataclass(frozen=True)
