@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Connection, text
+
 SERVICE_LABELS = {
     "broadband": "宽带",
     "iptv": "IPTV",
@@ -313,3 +315,15 @@ def queries(count: int, seed: int = 7) -> list[Query]:
         else:
             out.append(Query(kind, "", rng.choice(FILTERS), staff))
     return out
+
+
+def fresh_schema(conn: Connection) -> None:
+    """An empty database with the application's tables (on PostgreSQL, a new public schema)."""
+    from kb.orm import Base
+    from servicedesk.db import load_models
+
+    load_models()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    Base.metadata.create_all(conn)

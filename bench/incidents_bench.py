@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 from flask import g  # noqa: E402
 from sqlalchemy import Connection, Engine, func, insert, inspect, select, text  # noqa: E402
 
-from bench.generate import Vocabulary, Zipf  # noqa: E402
+from bench.generate import Vocabulary, Zipf, fresh_schema  # noqa: E402
 from kb.orm import Base  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
@@ -113,10 +113,7 @@ def generate(engine: Engine, n_incidents: int, n_subscribers: int, seed: int = 7
     now = datetime.now(UTC)
     t0 = time.perf_counter()
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        Base.metadata.create_all(conn)
+        fresh_schema(conn)
         staff = [{"id": i, "username": f"agent{i:03d}", "display_name": rnd.choice(FIRST) + rnd.choice(GIVEN),
                   "email": "", "phone": "", "role": "agent" if i % 10 else "specialist", "password_hash": "",
                   "active": True, "locale": "", "created_at": now} for i in range(1, 301)]

@@ -30,8 +30,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench.generate import Zipf  # noqa: E402
-from kb.orm import Base  # noqa: E402
+from bench.generate import Zipf, fresh_schema  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -61,10 +60,7 @@ def generate(engine: Engine, n: int, seed: int) -> float:
 
     t0 = time.perf_counter()
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        Base.metadata.create_all(conn)
+        fresh_schema(conn)
     batch: list[dict[str, Any]] = []
     with engine.begin() as conn:
         for row in subscribers(n, seed):

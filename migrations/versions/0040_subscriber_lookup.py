@@ -23,11 +23,23 @@ def _reversed_digits(phone: str) -> str:
     return "".join(c for c in phone if c in "0123456789")[::-1]
 
 
+# On PostgreSQL the looked-up columns compare in byte order ("C") whatever the database's collation: the lookup
+# reads "starts with" as a range, which a zh_CN or en_US collation breaks ('876:' sorts before '8769').
+_LOOKED_UP = (('account', 40), ('name', 100), ('phone', 40))
+
+
+def _collate(collation: str) -> None:
+    op.execute("ALTER TABLE subscribers " + ", ".join(
+        f'ALTER COLUMN {column} TYPE varchar({length}) COLLATE "{collation}"' for column, length in _LOOKED_UP))
+
+
 def upgrade() -> None:
-    with op.batch_alter_table('subscribers') as batch_op:
-        batch_op.add_column(sa.Column('phone_rev', sa.String(length=40), server_default='', nullable=False))
     bind = op.get_bind()
+    text_type = sa.String(length=40).with_variant(sa.String(length=40, collation='C'), 'postgresql')
+    with op.batch_alter_table('subscribers') as batch_op:
+        batch_op.add_column(sa.Column('phone_rev', text_type, server_default='', nullable=False))
     if bind.dialect.name == 'postgresql':
+        _collate('C')
         op.execute("UPDATE subscribers SET phone_rev = reverse(regexp_replace(phone, '[^0-9]', '', 'g'))"
                    " WHERE phone <> ''")
     else:  # SQLite has no reverse(): the rows in Python, a batch at a time
@@ -53,5 +65,7 @@ def downgrade() -> None:
     op.drop_index('ix_subscribers_name', table_name='subscribers')
     op.drop_index('ix_subscribers_account_lower', table_name='subscribers')
     op.drop_index('ix_subscribers_phone_rev', table_name='subscribers')
+    if op.get_bind().dialect.name == 'postgresql':
+        _collate('default')
     with op.batch_alter_table('subscribers') as batch_op:
         batch_op.drop_column('phone_rev')

@@ -140,3 +140,51 @@ def test_the_migration_fills_phone_rev_for_existing_rows(engine: Engine, databas
                 conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         eng.dispose()
         app.extensions["sqlalchemy_engine"].dispose()
+
+
+def test_the_lookup_finds_callers_in_a_database_made_with_a_chinese_collation(database_url: str, tmp_path: Path):
+    """An operator's PostgreSQL is often made with a zh_CN collation. There "starts with 8769" read as the range
+    ['8769', '876:') is empty (':' sorts before the digits) and ['王', '玌') misses 王芳, unless the looked-up
+    columns compare in byte order: a database of its own, made so, migrated to head, then looked up in."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite compares text in byte order (BINARY) unless told otherwise")
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.orm import Session as OrmSession
+
+    name = "lookup_zh_collation"
+    server = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        try:
+            conn.execute(text(f"CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu "
+                              "ICU_LOCALE 'zh-Hans-CN' LOCALE 'C.UTF-8'"))
+        except DBAPIError as exc:  # a server built without ICU
+            pytest.skip(f"this PostgreSQL cannot make a zh-Hans-CN database: {exc.orig}")
+    url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        app = create_app(config_for_tests(tmp_path, url))
+        with app.app_context():
+            cfg = alembic_config()
+            eng = db.make_engine(url)
+            with eng.begin() as conn:
+                # The database's own collation really breaks such a range; the columns' does not.
+                assert conn.execute(text("SELECT '87691' < '876:'")).scalar() is False
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+            with OrmSession(eng) as s:
+                s.add_all([Subscriber(account="KD-CD-0510001", name="王芳", phone="13912349678"),
+                           Subscriber(account="kd-cd-0510009", name="张伟", phone="13800001239")])
+                s.commit()
+                assert found(s, "9678") == ["KD-CD-0510001"]
+                assert found(s, "1239") == ["kd-cd-0510009"]
+                assert found(s, "王") == ["KD-CD-0510001"]
+                assert found(s, "张伟") == ["kd-cd-0510009"]
+                assert found(s, "KD-CD-05") == ["KD-CD-0510001", "kd-cd-0510009"]
+            eng.dispose()
+            app.extensions["sqlalchemy_engine"].dispose()
+    finally:
+        with server.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        server.dispose()
