@@ -5,6 +5,7 @@ a changed phone found by its new digits, and %, _ typed by the agent taken liter
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -153,7 +154,7 @@ def test_the_lookup_finds_callers_in_a_database_made_with_a_chinese_collation(da
     from sqlalchemy.exc import DBAPIError
     from sqlalchemy.orm import Session as OrmSession
 
-    name = "lookup_zh_collation"
+    name = f"lookup_zh_collation_{os.getpid()}"  # two suites on one server do not meet
     server = create_engine(make_url(database_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
