@@ -123,7 +123,8 @@ def main(instance: Path) -> None:
         db.session.remove()
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
     port = server.effective_port
-    (instance / "server.json").write_text(json.dumps({"url": f"http://127.0.0.1:{port}", **facts}))
+    facts = {"url": f"http://127.0.0.1:{port}", "database": str(instance / "desk.db"), **facts}
+    (instance / "server.json").write_text(json.dumps(facts))
     server.run()
 
 

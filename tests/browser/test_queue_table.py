@@ -5,6 +5,7 @@ Screenshots in tests/screenshots/queue-table-*, zh_CN and en."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from typing import Any
 
 from tests.browser.conftest import skip_without_a_browser
@@ -96,5 +97,18 @@ def test_the_queue_table_in_english(desk: dict[str, Any], browser: Any) -> None:
     expect(page.locator("#bulk-reason")).to_be_visible()
     expect(page.locator("[data-bulk-for='assign escalate']")).to_be_hidden()
     agent.shot("01-columns")
+    # The township report past its respond-by time: its "☎ Response overdue" badge, the widest there is, stays
+    # inside its cell (it ran over the service's name in English).
+    with sqlite3.connect(desk["database"]) as conn:
+        conn.execute("UPDATE incidents SET respond_by = '2020-01-01 00:00:00.000000' WHERE id = ?",
+                     (desk["township_incident"],))
+    page.goto("/desk/incidents?tab=response_overdue")
+    badges = page.locator("table[data-queue] td[data-col='sla'] [data-sla='response_overdue']")
+    expect(badges).to_have_count(1)
+    overflow = page.evaluate("""() => [...document.querySelectorAll("table[data-queue] td .badge")]
+        .filter(b => b.getBoundingClientRect().right > b.closest("td").getBoundingClientRect().right + 1)
+        .map(b => b.textContent.trim())""")
+    assert overflow == [], overflow
+    agent.shot("02-response-overdue")
     assert agent.errors == [], agent.errors
     agent.close()
