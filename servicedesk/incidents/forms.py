@@ -126,13 +126,13 @@ class NewIncidentForm(FlaskForm):
         self.category.choices = _choices(CATEGORY_LABELS, [c.value for c in Category],
                                          _l("The type's (else the service's default)"))
         self.area.choices = _choices(AREA_LABELS, [a.value for a in Area],
-                                     _l("From the zone or subscriber record (else urban)"))
+                                     _l("As the zone (else urban)"))
         self.channel.choices = _choices(CHANNEL_LABELS, [c.value for c in Channel])
         self.priority.choices = _choices(PRIORITY_LABELS, [p.value for p in Priority])
 
     def set_zones(self, zones: list[tuple[str, str, str]]) -> NewIncidentForm:
         """The zone picker: (code, name, area) of every zone; the area rides along for the page's hint."""
-        self.zone.choices = [("", str(_l("No zone (or from the subscriber record)"))),
+        self.zone.choices = [("", str(_l("From the subscriber, or none"))),
                              *((code, f"{name} ({code})") for code, name, _area in zones)]
         self.zone_areas = {code: area for code, _name, area in zones}
         return self
