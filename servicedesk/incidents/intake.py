@@ -156,13 +156,14 @@ def chase_incident(s: Session, incident: Incident, actor: User, *, note: object 
     if getattr(counted, "rowcount", 1) != 1:
         raise Conflict("This incident was resolved or ended a moment ago; reload it, then confirm its fix with "
                        "the caller or record a new one.", code="not_open")
+    # The count as this transaction left it (the row stays locked by the UPDATE until the commit).
+    s.refresh(incident, ["chase_count"])
     chase = IncidentChase(incident_id=incident.id, by_id=actor.id, at=now, caller_phone=phone, note=text)
     s.add(chase)
-    # The history line; the notification hook tells the assignee (incident.chased).
+    # The history line ("chases: 1 → 2"); the notification hook tells the assignee (incident.chased).
     s.add(IncidentEvent(incident=incident, actor_id=actor.id, at=now, action="chase", field="chase_count",
-                        note=text))
+                        old=str(incident.chase_count - 1), new=str(incident.chase_count), note=text))
     s.flush()
-    s.refresh(incident, ["chase_count"])
     return chase
 
 

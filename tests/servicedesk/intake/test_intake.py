@@ -164,8 +164,10 @@ def test_a_chase_is_counted_recorded_and_told_to_the_engineer(app, s, town, agen
     told = s.scalars(select(Notification).where(Notification.user_id == town["engineer"].id,
                                                 Notification.kind == "incident.chased")).all()
     assert len(told) == 2
+    assert [(e.old, e.new) for e in incident.events if e.action == "chase"] == [("0", "1"), ("1", "2")]
     page = client.get(f"/desk/incidents/{incident.id}").get_data(as_text=True)
     assert "第二次来电，很着急" in page
+    assert "1 → 2" in page and "— → —" not in page  # the history says how many calls it has now
     queue = client.get("/desk/incidents?tab=all").get_data(as_text=True)
     assert "催修 2 次" in queue  # the queue shows who keeps calling
 
