@@ -202,27 +202,23 @@ class HistoryPlayer:
             return ready[spec.solution_choice % len(ready)]
         return min(usable, key=lambda a: a.created_at, default=None)
 
-    def _visit(self, incident: Incident, worker: User, sub: DemoSubscriber, *, dispatched: datetime,
-               respond: datetime, before: datetime) -> None:
-        """The engineer calls the subscriber to agree a window (mostly within the half hour of dispatch, some
-        later) and arrives in it (mostly; some late): the two promises the dashboard counts."""
-        from servicedesk.incidents import booking, fieldwork
-
+    def _plan_visit(self, dispatched: datetime) -> tuple[datetime, datetime, datetime]:
+        """When the engineer calls the subscriber to agree a window (mostly within the half hour of dispatch,
+        some later), the window's start, and the arrival (mostly in it; some late): the two promises the
+        dashboard counts."""
         draw = self.visits
-        call = dispatched + timedelta(minutes=draw.randrange(5, 28) if draw.random() < 0.8 else draw.randrange(35, 90))
-        call = max(call, respond)
+        call = dispatched + timedelta(minutes=draw.randrange(5, 28) if draw.random() < 0.9 else draw.randrange(35, 90))
         starts = call + timedelta(minutes=draw.choice((30, 60, 90, 120)))
         arrival = starts + timedelta(minutes=draw.randrange(-10, 100) if draw.random() < 0.85
                                      else draw.randrange(125, 200))
-        until = min(before, self.clock.real_now)
-        if call >= until:
-            return  # the work moved on before anyone called
+        return call, starts, arrival
+
+    def _book(self, incident: Incident, worker: User, sub: DemoSubscriber, call: datetime, starts: datetime) -> None:
+        from servicedesk.incidents import booking
+
         self.set_clock(call)
         booking.book(self.s, incident, worker, {"starts_at": starts, "ends_at": starts + timedelta(hours=2),
                                                 "agreed_with": sub.name, "engineer": worker.id})
-        if arrival + timedelta(minutes=10) < until:  # else not there yet (or fixed before the visit)
-            self.set_clock(arrival + timedelta(minutes=5))
-            fieldwork.record_field_work(self.s, incident, worker, {"arrived_at": arrival})
 
     def play(self, spec: HistoryIncident, t0: datetime) -> Incident:
         s, users, rng = self.s, self.users, self.rng
@@ -242,14 +238,27 @@ class HistoryPlayer:
             return incident
         respond = (incident.respond_by + timedelta(minutes=rng.randrange(5, 90)) if spec.respond_late
                    else _between(t0, incident.respond_by, rng.uniform(0.15, 0.9)))
-        self.set_clock(respond)
         worker = incident.assignee or users[_manager_of(sub)]
-        svc.start_work(s, incident, worker)
         resolve_at = (incident.resolve_by + timedelta(minutes=rng.randrange(20, 600)) if spec.resolve_late
                       else _between(respond, incident.resolve_by, rng.uniform(0.2, 0.92)))
-        if spec.kind.category == "fault" and spec.kind.service in VISITED:
-            self._visit(incident, worker, sub, dispatched=t0, respond=respond,
-                        before=_between(respond, resolve_at, 0.3 if spec.escalate else 0.6))
+        # A fault or a request: the engineer calls to agree a visit (预约), often before marking the work started,
+        # and later arrives, unless the work moved on (fixed, or handed on) before either.
+        visit = self._plan_visit(t0) if spec.kind.category in ("fault", "request") else None
+        until = min(_between(respond, resolve_at, 0.3 if spec.escalate else 0.6), self.clock.real_now)
+        booked = visit is not None and visit[0] < until
+        if visit is not None and booked and visit[0] < respond:
+            self._book(incident, worker, sub, visit[0], visit[1])
+        self.set_clock(respond)
+        svc.start_work(s, incident, worker)
+        if visit is not None and booked:
+            call, starts, arrival = visit
+            if call >= respond:
+                self._book(incident, worker, sub, call, starts)
+            if arrival + timedelta(minutes=10) < until:  # else not there yet (or fixed before the visit)
+                from servicedesk.incidents import fieldwork
+
+                self.set_clock(max(arrival + timedelta(minutes=5), self.now()))  # the history stays in order
+                fieldwork.record_field_work(s, incident, worker, {"arrived_at": arrival})
         if spec.escalate:
             self.set_clock(_between(respond, resolve_at, 0.3))
             expert = users[L2.get(spec.kind.service, "spec.sun")]
@@ -289,7 +298,6 @@ class HistoryPlayer:
         return incident
 
 
-VISITED = ("broadband", "cable_tv", "satellite_tv")  # the services whose faults an engineer visits
 
 
 def _manager_of(sub: DemoSubscriber) -> str:
