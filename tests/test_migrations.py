@@ -6,48 +6,27 @@ from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
 from kb.orm import Base
-from servicedesk import create_app, db
+from servicedesk import create_app
 from servicedesk.cli import alembic_config
 from servicedesk.config import config_for_tests
-
-
-def _fresh_url(database_url: str, tmp_path: Path) -> tuple[str, str | None]:
-    """A separate database for this test: a new SQLite file, or a schema on PostgreSQL."""
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'migrated.db'}", None
-    return database_url, "migration_check"
+from tests.migrating import migrating
 
 
 def test_migrations_match_models_and_downgrade(engine: Engine, database_url: str, tmp_path: Path) -> None:
-    url, schema = _fresh_url(database_url, tmp_path)
-    app = create_app(config_for_tests(tmp_path, url))
-    with app.app_context():
-        cfg: Config = alembic_config()
-        eng = db.make_engine(url)
-        with eng.begin() as conn:
-            if schema:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-                conn.execute(text(f"SET search_path TO {schema}"))
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-            assert diff == []
-            command.downgrade(cfg, "base")
-            tables = conn.execute(text(
-                "SELECT name FROM sqlite_master WHERE type='table'" if not schema else
-                f"SELECT table_name FROM information_schema.tables WHERE table_schema='{schema}'"
-            )).scalars().all()
-            assert set(tables) <= {"alembic_version"}
-            if schema:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        eng.dispose()
-        app.extensions["sqlalchemy_engine"].dispose()
+    with migrating(database_url, tmp_path, "migration_check") as m:
+        command.upgrade(m.cfg, "head")
+        diff = compare_metadata(MigrationContext.configure(m.conn), Base.metadata)
+        assert diff == []
+        command.downgrade(m.cfg, "base")
+        tables = m.conn.execute(text(
+            "SELECT name FROM sqlite_master WHERE type='table'" if not m.schema else
+            f"SELECT table_name FROM information_schema.tables WHERE table_schema='{m.schema}'"
+        )).scalars().all()
+        assert set(tables) <= {"alembic_version"}
 
 
 def test_sqlite_table_rebuilds_keep_rows_and_constraints(engine: Engine, database_url: str, tmp_path: Path) -> None:

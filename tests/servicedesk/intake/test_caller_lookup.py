@@ -12,12 +12,10 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, insert, select, text
 
-from servicedesk import create_app, db
-from servicedesk.cli import alembic_config
-from servicedesk.config import config_for_tests
 from servicedesk.incidents import intake
 from servicedesk.org import services as org
 from servicedesk.org.models import Subscriber, reversed_digits
+from tests.migrating import migrating
 
 
 @pytest.fixture
@@ -112,35 +110,20 @@ def test_wildcards_typed_are_taken_literally(s, base):
 
 
 def test_the_migration_fills_phone_rev_for_existing_rows(engine: Engine, database_url: str, tmp_path: Path):
-    schema = None if database_url.startswith("sqlite") else "lookup_migration_check"
-    url = f"sqlite:///{tmp_path / 'lookup.db'}" if schema is None else database_url
-    app = create_app(config_for_tests(tmp_path, url))
-    with app.app_context():
-        cfg = alembic_config()
-        eng = db.make_engine(url)
-        with eng.begin() as conn:
-            if schema:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                conn.execute(text(f"CREATE SCHEMA {schema}"))
-                conn.execute(text(f"SET search_path TO {schema}"))
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "0039")
-            conn.execute(text("INSERT INTO subscribers (account, name, phone, address, service_level, created_at)"
-                              " VALUES ('A1', '王芳', '139-1234 5678', '', 'normal', '2026-01-01'),"
-                              " ('A2', '李娜', '', '', 'normal', '2026-01-01')"))
-            command.upgrade(cfg, "0040")
-            rows = conn.execute(text("SELECT account, phone_rev FROM subscribers ORDER BY account")).all()
-            assert [tuple(r) for r in rows] == [("A1", reversed_digits("13912345678")), ("A2", "")]
-            # SQLite's reflection skips an index on an expression, so the model comparison cannot see this one.
-            indexes = conn.execute(text(
-                "SELECT name FROM sqlite_master WHERE type = 'index'" if schema is None else
-                f"SELECT indexname FROM pg_indexes WHERE schemaname = '{schema}'")).scalars().all()
-            assert {"ix_subscribers_account_lower", "ix_subscribers_phone_rev", "ix_subscribers_name"} <= set(indexes)
-            command.downgrade(cfg, "0039")
-            if schema:
-                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        eng.dispose()
-        app.extensions["sqlalchemy_engine"].dispose()
+    with migrating(database_url, tmp_path, "lookup_migration_check") as m:
+        command.upgrade(m.cfg, "0039")
+        m.conn.execute(text("INSERT INTO subscribers (account, name, phone, address, service_level, created_at)"
+                            " VALUES ('A1', '王芳', '139-1234 5678', '', 'normal', '2026-01-01'),"
+                            " ('A2', '李娜', '', '', 'normal', '2026-01-01')"))
+        command.upgrade(m.cfg, "0040")
+        rows = m.conn.execute(text("SELECT account, phone_rev FROM subscribers ORDER BY account")).all()
+        assert [tuple(r) for r in rows] == [("A1", reversed_digits("13912345678")), ("A2", "")]
+        # SQLite's reflection skips an index on an expression, so the model comparison cannot see this one.
+        indexes = m.conn.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'index'" if m.schema is None else
+            f"SELECT indexname FROM pg_indexes WHERE schemaname = '{m.schema}'")).scalars().all()
+        assert {"ix_subscribers_account_lower", "ix_subscribers_phone_rev", "ix_subscribers_name"} <= set(indexes)
+        command.downgrade(m.cfg, "0039")
 
 
 def test_the_lookup_finds_callers_in_a_database_made_with_a_chinese_collation(database_url: str, tmp_path: Path):
@@ -165,26 +148,19 @@ def test_the_lookup_finds_callers_in_a_database_made_with_a_chinese_collation(da
             pytest.skip(f"this PostgreSQL cannot make a zh-Hans-CN database: {exc.orig}")
     url = make_url(database_url).set(database=name).render_as_string(hide_password=False)
     try:
-        app = create_app(config_for_tests(tmp_path, url))
-        with app.app_context():
-            cfg = alembic_config()
-            eng = db.make_engine(url)
-            with eng.begin() as conn:
-                # The database's own collation really breaks such a range; the columns' does not.
-                assert conn.execute(text("SELECT '87691' < '876:'")).scalar() is False
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
-            with OrmSession(eng) as s:
+        with migrating(url, tmp_path, "lookup") as m:
+            # The database's own collation really breaks such a range; the columns' does not.
+            assert m.conn.execute(text("SELECT '87691' < '876:'")).scalar() is False
+            command.upgrade(m.cfg, "head")
+            with OrmSession(bind=m.conn) as s:
                 s.add_all([Subscriber(account="KD-CD-0510001", name="王芳", phone="13912349678"),
                            Subscriber(account="kd-cd-0510009", name="张伟", phone="13800001239")])
-                s.commit()
+                s.flush()
                 assert found(s, "9678") == ["KD-CD-0510001"]
                 assert found(s, "1239") == ["kd-cd-0510009"]
                 assert found(s, "王") == ["KD-CD-0510001"]
                 assert found(s, "张伟") == ["kd-cd-0510009"]
                 assert found(s, "KD-CD-05") == ["KD-CD-0510001", "kd-cd-0510009"]
-            eng.dispose()
-            app.extensions["sqlalchemy_engine"].dispose()
     finally:
         with server.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
